@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from pacte.core.views import healthz
+
+admin.site.site_header = "Pacte"
+admin.site.site_title = "Pacte"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="compacts:list", permanent=False), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("pacte.accounts.urls")),
+    path("compacts/", include("pacte.compacts.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("admin/", admin.site.urls),
+]
+

@@ -1,0 +1,281 @@
+"""Reads. Every selector takes the user and returns only what that user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from pacte.core.models import Visibility
+
+from .models import (
+    PILLAR_ORDER,
+    Activity,
+    Amendment,
+    Commitment,
+    CommitteeMember,
+    Communication,
+    Compact,
+    CompactQuerySet,
+    Document,
+    FocalPoint,
+    FocalPointChange,
+    Indicator,
+    Meeting,
+    Membership,
+    Objective,
+    Participation,
+    Party,
+    Pillar,
+    Signatory,
+)
+from .permissions import PRIVILEGED_PARTICIPATIONS, ROLE_CAPABILITIES, Access, Capability, access_for
+
+if TYPE_CHECKING:
+    from pacte.accounts.models import User
+
+NON_PUBLIC_ROLES = [r for r, caps in ROLE_CAPABILITIES.items() if Capability.VIEW_NON_PUBLIC in caps]
+
+# How each record reaches its compact, for filtering.
+COMPACT_PATH: dict[type[Model], str] = {
+    Activity: "objective__compact",
+    Indicator: "objective__compact",
+    CommitteeMember: "committee__compact",
+}
+
+
+def compact_path(model: type[Model]) -> str:
+    return COMPACT_PATH.get(model, "compact")
+
+
+def _anonymous(user: User | None) -> bool:
+    return user is None or not user.is_authenticated or not user.is_active
+
+
+def _privileged_q(user: User) -> Q:
+    """Compacts on which ``user`` may see non-public information."""
+    participations = Participation.objects.filter(
+        compact=OuterRef("pk"), organisation_id=user.organisation_id, role__in=PRIVILEGED_PARTICIPATIONS
+    )
+    memberships = Membership.objects.filter(compact=OuterRef("pk"), user=user, role__in=NON_PUBLIC_ROLES)
+    return Q(Exists(participations)) | Q(Exists(memberships))
+
+
+def visible_compacts(user: User | None) -> CompactQuerySet:
+    """Compacts the user may open, with ``status_now`` annotated."""
+    qs = Compact.objects.with_current_status()
+    if _anonymous(user):
+        return qs.none()
+    assert user is not None
+    if user.is_superuser:
+        return qs
+    participates = Participation.objects.filter(compact=OuterRef("pk"), organisation_id=user.organisation_id)
+    member = Membership.objects.filter(compact=OuterRef("pk"), user=user)
+    return qs.filter(Q(Exists(participates)) | Q(Exists(member))).filter(
+        Q(visibility=Visibility.PUBLIC) | _privileged_q(user)
+    )
+
+
+def compacts_with_non_public(user: User | None) -> QuerySet[Compact]:
+    if _anonymous(user):
+        return Compact.objects.none()
+    assert user is not None
+    if user.is_superuser:
+        return Compact.objects.all()
+    return Compact.objects.filter(_privileged_q(user))
+
+
+def get_compact(user: User | None, pk: Any) -> tuple[Compact, Access]:
+    """The compact and what the user may do on it; 404 whether it does not exist or is not theirs."""
+    try:
+        compact = visible_compacts(user).get(pk=pk)
+    except (Compact.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    access = access_for(user, compact)
+    if not access.can_view:
+        raise Http404
+    return compact, access
+
+
+def visible_records(user: User | None, model: type[Model]) -> QuerySet[Any]:
+    """All records of ``model`` the user may see, across compacts (for lists and the API)."""
+    path = compact_path(model)
+    qs = model._default_manager.filter(**{f"{path}__in": visible_compacts(user).values("pk")})
+    if any(f.name == "visibility" for f in model._meta.get_fields()):
+        qs = qs.filter(
+            Q(visibility=Visibility.PUBLIC) | Q(**{f"{path}__in": compacts_with_non_public(user).values("pk")})
+        )
+    return qs
+
+
+def filter_visibility(qs: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    """Restrict a compact's records to the public ones unless the user may see non-public ones."""
+    return qs if access.can_view_non_public else qs.filter(visibility=Visibility.PUBLIC)
+
+
+def get_record(user: User | None, model: type[Model], pk: Any) -> Any:
+    try:
+        return visible_records(user, model).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc
+
+
+@dataclass
+class PillarView:
+    pillar: str
+    label: str
+    objectives: list[Objective] = field(default_factory=list)
+
+    @property
+    def activity_count(self) -> int:
+        return sum(len(o.visible_activities) for o in self.objectives)  # type: ignore[attr-defined]
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(len(o.visible_indicators) for o in self.objectives)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Gap:
+    kind: str
+    message: str
+    objective: Objective | None = None
+
+
+@dataclass
+class CompactOverview:
+    compact: Compact
+    access: Access
+    parties: list[Party]
+    signatories: list[Signatory]
+    pillars: list[PillarView]
+    focal_points: list[FocalPoint]
+    commitments: list[Commitment]
+    ceiling: Commitment | None
+    committed_under_ceiling: Decimal
+    next_meeting: Meeting | None
+    next_annual_meeting_due: dt.date | None
+    amendments: list[Amendment]
+    gaps: list[Gap]
+    late_focal_point_changes: list[FocalPointChange]
+
+    @property
+    def ceiling_share(self) -> float | None:
+        if not self.ceiling or not self.ceiling.amount:
+            return None
+        return float(self.committed_under_ceiling / self.ceiling.amount * 100)
+
+    @property
+    def ceiling_remaining(self) -> Decimal | None:
+        if not self.ceiling or self.ceiling.amount is None:
+            return None
+        return self.ceiling.amount - self.committed_under_ceiling
+
+
+def next_annual_meeting_due(compact: Compact, held: list[Meeting], today: dt.date | None = None) -> dt.date | None:
+    """Section V.A: a meeting once a year from one year after entry into force."""
+    if not compact.start_date or compact.current_status != Compact.Status.SIGNED:
+        return None
+    today = today or timezone.localdate()
+    due = compact.start_date + relativedelta(years=1)
+    last_annual = max((m.date for m in held if m.kind == Meeting.Kind.ANNUAL and m.date <= today), default=None)
+    if last_annual:
+        due = max(due, last_annual + relativedelta(years=1))
+    if compact.end_date and due > compact.end_date:
+        return None
+    return due
+
+
+def compact_overview(compact: Compact, access: Access) -> CompactOverview:
+    """Everything the compact page shows, in a fixed number of queries."""
+    from django.utils.translation import gettext as _
+
+    today = timezone.localdate()
+    activities = filter_visibility(Activity.objects.all(), access)
+    indicators = filter_visibility(Indicator.objects.all(), access)
+    objectives = list(
+        filter_visibility(compact.objectives.all(), access).prefetch_related(
+            Prefetch("activities", queryset=activities, to_attr="visible_activities"),
+            Prefetch("indicators", queryset=indicators, to_attr="visible_indicators"),
+        )
+    )
+    pillars = [PillarView(p, str(Pillar(p).label)) for p in PILLAR_ORDER]
+    by_pillar = {p.pillar: p for p in pillars}
+    for objective in objectives:
+        by_pillar[objective.pillar].objectives.append(objective)
+
+    gaps: list[Gap] = []
+    for pillar in pillars:
+        if not pillar.objectives:
+            gaps.append(Gap("pillar_without_objective", _("No objective on the %(pillar)s pillar.") % {"pillar": pillar.label}))
+        for objective in pillar.objectives:
+            if not objective.visible_indicators:  # type: ignore[attr-defined]
+                gaps.append(
+                    Gap(
+                        "objective_without_indicator",
+                        _("Objective %(number)s (%(pillar)s) has no indicator in the results framework.")
+                        % {"number": objective.number, "pillar": pillar.label},
+                        objective,
+                    )
+                )
+            if not objective.visible_activities:  # type: ignore[attr-defined]
+                gaps.append(
+                    Gap(
+                        "objective_without_activity",
+                        _("Objective %(number)s (%(pillar)s) has no activity.")
+                        % {"number": objective.number, "pillar": pillar.label},
+                        objective,
+                    )
+                )
+
+    commitments = list(filter_visibility(compact.commitments.select_related("party"), access))
+    ceiling = next((c for c in commitments if c.kind == Commitment.Kind.CEILING), None)
+    # The sum counts every funding commitment, public or not: the ceiling rule is about money, not display.
+    committed = (
+        Commitment.objects.filter(compact=compact, kind=Commitment.Kind.FUNDING).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or Decimal("0")
+    )
+    meetings = list(filter_visibility(compact.meetings.all(), access))
+    upcoming = sorted((m for m in meetings if m.date >= today), key=lambda m: m.date)
+    changes = list(compact.focal_point_changes.select_related("new", "previous"))
+    return CompactOverview(
+        compact=compact,
+        access=access,
+        parties=list(compact.parties.all()),
+        signatories=list(compact.signatories.select_related("party", "organisation")),
+        pillars=pillars,
+        focal_points=list(
+            filter_visibility(compact.focal_points.filter(is_active=True).select_related("party", "organisation"), access)
+        ),
+        commitments=commitments,
+        ceiling=ceiling,
+        committed_under_ceiling=committed,
+        next_meeting=upcoming[0] if upcoming else None,
+        next_annual_meeting_due=next_annual_meeting_due(compact, meetings, today),
+        amendments=list(filter_visibility(compact.amendments.select_related("requested_by"), access)),
+        gaps=gaps,
+        late_focal_point_changes=[c for c in changes if c.notification_late],
+    )
+
+
+def objective_choices(compact: Compact, access: Access) -> QuerySet[Objective]:
+    return filter_visibility(compact.objectives.all(), access)
+
+
+__all__ = [
+    "Communication",
+    "Document",
+    "compact_overview",
+    "get_compact",
+    "get_record",
+    "visible_compacts",
+    "visible_records",
+]
