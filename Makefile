@@ -18,7 +18,7 @@ export UV_PYTHON := $(PYTHON)
 .PHONY: run test install install-python install-node install-system-test messages lint check demo serve bench clean
 
 run: install messages
-	mkdir -p var
+	mkdir -p var/static
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	@echo
@@ -28,11 +28,14 @@ run: install messages
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: install install-system-test messages
-	mkdir -p var
+	mkdir -p var/static
 	$(PY) -m ruff check .
 	$(PY) -m mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(PY) bin/check_catalogues.py
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_ALLOWED_HOSTS=pacte.example.org \
+		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(MANAGE) check --deploy --fail-level WARNING
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 install: install-python install-node

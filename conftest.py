@@ -27,13 +27,17 @@ def officer(compact):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def observer(compact):  # type: ignore[no-untyped-def]
     org = OrganisationFactory(name="Observer org", org_type=Organisation.Type.SERVICE_PROVIDER)
-    models.Participation.objects.create(compact=compact, organisation=org, role=models.Participation.Role.OBSERVER)
+    models.Participation.objects.create(
+        compact=compact, organisation=org, role=models.Participation.Role.OBSERVER
+    )
     return UserFactory(username="observer", organisation=org)
 
 
 @pytest.fixture
 def outsider(db):  # type: ignore[no-untyped-def]
-    org = OrganisationFactory(name="Unrelated NGO", org_type=Organisation.Type.IMPLEMENTING_PARTNER, partner_kind="ngo")
+    org = OrganisationFactory(
+        name="Unrelated NGO", org_type=Organisation.Type.IMPLEMENTING_PARTNER, partner_kind="ngo"
+    )
     return UserFactory(username="outsider", organisation=org)
 
 

@@ -16,7 +16,9 @@ def main() -> int:
     for po in catalogues:
         result = subprocess.run(  # noqa: S603
             ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],  # noqa: S607
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         stats = (result.stderr or result.stdout).strip()
         bad = result.returncode != 0 or "untranslated" in stats or "fuzzy" in stats

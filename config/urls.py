@@ -14,6 +14,11 @@ urlpatterns = [
     path("accounts/", include("pacte.accounts.urls")),
     path("compacts/", include("pacte.compacts.urls")),
     path("api/v1/", include("config.api_urls")),
+    # One login for the whole site, with lockout and two-factor login: the admin's own form is not used.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True, permanent=False),
+        name="admin-login-redirect",
+    ),
     path("admin/", admin.site.urls),
 ]
-

@@ -14,11 +14,19 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "organisation", "is_superuser", "is_active")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "organisation",
+        "is_superuser",
+        "is_active",
+    )
     list_filter = ("is_superuser", "is_active", "organisation__org_type")
     list_select_related = ("organisation",)
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Pacte"), {"fields": ("organisation", "job_title", "phone", "language")}),
     )
     add_fieldsets = (

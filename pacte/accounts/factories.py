@@ -7,7 +7,7 @@ from .models import Organisation, User
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test fixture only
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("name",)
@@ -18,7 +18,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     country = "CIV"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)

@@ -16,7 +16,8 @@ from pacte.core.models import TimeStampedModel
 
 
 def validate_country_code(value: str) -> None:
-    if value and pycountry.countries.get(alpha_3=value) is None:
+    # pycountry ignores case; the stored code must be the canonical upper-case one.
+    if value and (value != value.upper() or pycountry.countries.get(alpha_3=value) is None):
         raise ValidationError(
             _("“%(value)s” is not an ISO 3166-1 alpha-3 country code."), params={"value": value}
         )
@@ -52,7 +53,10 @@ class Organisation(TimeStampedModel):
         help_text=_("Only for implementing partners."),
     )
     country = models.CharField(
-        _("country"), max_length=3, blank=True, validators=[validate_country_code],
+        _("country"),
+        max_length=3,
+        blank=True,
+        validators=[validate_country_code],
         help_text=_("ISO 3166-1 alpha-3 code, for example CIV or USA."),
     )
     email = models.EmailField(_("e-mail"), blank=True)
@@ -76,7 +80,12 @@ class Organisation(TimeStampedModel):
     def clean(self) -> None:
         if self.org_type == self.Type.IMPLEMENTING_PARTNER and not self.partner_kind:
             raise ValidationError(
-                {"partner_kind": _("Say what kind of implementing partner this is (NGO, international organisation, university or for-profit).")}
+                {
+                    "partner_kind": _(
+                        "Say what kind of implementing partner this is "
+                        "(NGO, international organisation, university or for-profit)."
+                    )
+                }
             )
         if self.org_type != self.Type.IMPLEMENTING_PARTNER and self.partner_kind:
             raise ValidationError(
@@ -114,4 +123,6 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if not self.is_superuser and self.organisation_id is None:
-            raise ValidationError({"organisation": _("Every user except site administrators belongs to an organisation.")})
+            raise ValidationError(
+                {"organisation": _("Every user except site administrators belongs to an organisation.")}
+            )

@@ -10,7 +10,7 @@ from pacte.accounts.models import Organisation
 from . import models
 
 
-class CompactFactory(factory.django.DjangoModelFactory):
+class CompactFactory(factory.django.DjangoModelFactory[models.Compact]):
     class Meta:
         model = models.Compact
 
@@ -23,7 +23,7 @@ class CompactFactory(factory.django.DjangoModelFactory):
     signature_date = dt.date(2022, 12, 7)
 
 
-class PartyFactory(factory.django.DjangoModelFactory):
+class PartyFactory(factory.django.DjangoModelFactory[models.Party]):
     class Meta:
         model = models.Party
 
@@ -32,7 +32,7 @@ class PartyFactory(factory.django.DjangoModelFactory):
     name = "Gouvernement des États-Unis d'Amérique"
 
 
-class ObjectiveFactory(factory.django.DjangoModelFactory):
+class ObjectiveFactory(factory.django.DjangoModelFactory[models.Objective]):
     class Meta:
         model = models.Objective
 
@@ -42,7 +42,7 @@ class ObjectiveFactory(factory.django.DjangoModelFactory):
     statement = "Les efforts de prévention sont coordonnés."
 
 
-class ActivityFactory(factory.django.DjangoModelFactory):
+class ActivityFactory(factory.django.DjangoModelFactory[models.Activity]):
     class Meta:
         model = models.Activity
 
@@ -51,7 +51,7 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(lambda n: f"Activité {n}")
 
 
-class IndicatorFactory(factory.django.DjangoModelFactory):
+class IndicatorFactory(factory.django.DjangoModelFactory[models.Indicator]):
     class Meta:
         model = models.Indicator
 
@@ -61,7 +61,7 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
 
 
 def make_compact_with_parties(**kwargs: object) -> models.Compact:
-    compact = CompactFactory(**kwargs)
+    compact = CompactFactory.create(**kwargs)
     models.Party.objects.create(compact=compact, kind=models.Party.Kind.UNITED_STATES, name="United States")
     models.Party.objects.create(compact=compact, kind=models.Party.Kind.PARTNER_COUNTRY, name="Côte d'Ivoire")
     models.MonitoringCommittee.objects.create(compact=compact)
@@ -70,11 +70,17 @@ def make_compact_with_parties(**kwargs: object) -> models.Compact:
 
 def donor_officer(compact: models.Compact, **kwargs: object):  # type: ignore[no-untyped-def]
     """A TIP Office programme officer with the programme-officer role on ``compact``."""
-    org = OrganisationFactory(name="TIP Office (test)", org_type=Organisation.Type.DONOR_OFFICE, country="USA")
-    user = UserFactory(organisation=org, **kwargs)
+    org = OrganisationFactory(
+        name="TIP Office (test)", org_type=Organisation.Type.DONOR_OFFICE, country="USA"
+    )
+    user = UserFactory.create(organisation=org, **kwargs)
     us = compact.parties.get(kind=models.Party.Kind.UNITED_STATES)
     models.Participation.objects.get_or_create(
-        compact=compact, organisation=org, defaults={"role": models.Participation.Role.PARTY_BODY, "party": us}
+        compact=compact,
+        organisation=org,
+        defaults={"role": models.Participation.Role.PARTY_BODY, "party": us},
     )
-    models.Membership.objects.create(compact=compact, user=user, role=models.Membership.Role.PROGRAMME_OFFICER)
+    models.Membership.objects.create(
+        compact=compact, user=user, role=models.Membership.Role.PROGRAMME_OFFICER
+    )
     return user

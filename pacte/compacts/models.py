@@ -23,7 +23,7 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from pacte.accounts.models import Organisation, country_name, validate_country_code
-from pacte.core.models import TimeStampedModel, Visibility
+from pacte.core.models import TimeStampedModel, Visibility, validate_file_size
 
 MAX_TERM_YEARS = 5
 AMENDMENT_NOTICE_MONTHS = 3
@@ -32,11 +32,25 @@ FOCAL_POINT_NOTICE_DAYS = 30
 phone_validator = RegexValidator(
     r"^[0-9+()./ \-]*$", _("A telephone number may contain only digits, spaces and + ( ) . / -")
 )
-ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt", "csv", "png", "jpg", "jpeg"]
+ATTACHMENT_EXTENSIONS = [
+    "pdf",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "odt",
+    "ods",
+    "txt",
+    "csv",
+    "png",
+    "jpg",
+    "jpeg",
+]
 
 
 def validate_currency(value: str) -> None:
-    if pycountry.currencies.get(alpha_3=value) is None:
+    # pycountry ignores case; the stored code must be the canonical upper-case one.
+    if value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:
         raise ValidationError(_("“%(value)s” is not an ISO 4217 currency code."), params={"value": value})
 
 
@@ -66,7 +80,10 @@ PILLAR_ORDER = [p.value for p in Pillar]
 
 class VisibilityMixin(models.Model):
     visibility = models.CharField(
-        _("visibility"), max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC,
+        _("visibility"),
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
         help_text=_("Non-public information is shown only to the parties and their implementing partners."),
     )
 
@@ -85,7 +102,8 @@ class CompactQuerySet(models.QuerySet["Compact"]):
         return self.annotate(
             status_now=models.Case(
                 models.When(
-                    Q(status=Compact.Status.SIGNED, end_date__lt=today), then=models.Value(Compact.Status.EXPIRED)
+                    Q(status=Compact.Status.SIGNED, end_date__lt=today),
+                    then=models.Value(Compact.Status.EXPIRED),
                 ),
                 default=models.F("status"),
                 output_field=models.CharField(),
@@ -93,7 +111,7 @@ class CompactQuerySet(models.QuerySet["Compact"]):
         )
 
     def in_status(self, status: str, today: dt.date | None = None) -> CompactQuerySet:
-        return self.with_current_status(today).filter(status_now=status)
+        return self.with_current_status(today).filter(status_now=status)  # type: ignore[misc]
 
 
 class Compact(VisibilityMixin, TimeStampedModel):
@@ -106,7 +124,9 @@ class Compact(VisibilityMixin, TimeStampedModel):
 
     title = models.CharField(_("title"), max_length=300)
     country = models.CharField(
-        _("country"), max_length=3, validators=[validate_country_code],
+        _("country"),
+        max_length=3,
+        validators=[validate_country_code],
         help_text=_("ISO 3166-1 alpha-3 code of the partner country, for example CIV."),
     )
     purpose = models.TextField(_("purpose"), blank=True, help_text=_("Section I of the compact."))
@@ -117,18 +137,27 @@ class Compact(VisibilityMixin, TimeStampedModel):
     signature_date = models.DateField(_("signature date"), null=True, blank=True)
     signature_place = models.CharField(_("place of signature"), max_length=200, blank=True)
     start_date = models.DateField(
-        _("entry into force"), null=True, blank=True, help_text=_("The compact is in force from its signature date.")
+        _("entry into force"),
+        null=True,
+        blank=True,
+        help_text=_("The compact is in force from its signature date."),
     )
     end_date = models.DateField(
-        _("end of term"), null=True, blank=True,
+        _("end of term"),
+        null=True,
+        blank=True,
         help_text=_("Last day of the term: at most five years after entry into force, unless extended."),
     )
     original_end_date = models.DateField(_("end of the original term"), null=True, blank=True, editable=False)
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
     termination_reason = models.TextField(_("reason for termination"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     history = HistoricalRecords()
 
@@ -161,8 +190,20 @@ class Compact(VisibilityMixin, TimeStampedModel):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
+        if self.country and self.country != self.country.upper():
+            # pycountry looks codes up case-insensitively; store them as ISO writes them.
+            errors.setdefault("country", []).append(
+                _("Write the country code in capital letters, for example CIV.")
+            )
+        if self.status == self.Status.SIGNED:
+            if not self.start_date:
+                errors.setdefault("start_date", []).append(_("A signed compact has an entry into force."))
+            if not self.end_date:
+                errors.setdefault("end_date", []).append(_("A signed compact has an end of term."))
         if self.start_date and self.end_date and self.end_date <= self.start_date:
-            errors.setdefault("end_date", []).append(_("The end of term must come after the entry into force."))
+            errors.setdefault("end_date", []).append(
+                _("The end of term must come after the entry into force.")
+            )
         if self.signature_date and self.start_date and self.start_date < self.signature_date:
             errors.setdefault("start_date", []).append(
                 _("A compact cannot enter into force before it is signed.")
@@ -191,8 +232,10 @@ class Compact(VisibilityMixin, TimeStampedModel):
         today = timezone.localdate()
         return bool(
             self.status == self.Status.SIGNED
-            and self.start_date and self.start_date <= today
-            and self.end_date and today <= self.end_date
+            and self.start_date
+            and self.start_date <= today
+            and self.end_date
+            and today <= self.end_date
         )
 
     @property
@@ -219,8 +262,14 @@ class Compact(VisibilityMixin, TimeStampedModel):
             self.end_date = latest_end_date(signature_date)
         self.original_end_date = self.end_date
 
+    def _not_expired(self) -> bool:
+        return self.current_status != self.Status.EXPIRED
+
     @transition(
-        field=status, source=[Status.DRAFT, Status.NEGOTIATION, Status.SIGNED], target=Status.TERMINATED
+        field=status,
+        source=[Status.DRAFT, Status.NEGOTIATION, Status.SIGNED],
+        target=Status.TERMINATED,
+        conditions=[_not_expired],  # type: ignore[list-item]
     )
     def terminate(self, on: dt.date, reason: str) -> None:
         self.terminated_on = on
@@ -279,7 +328,7 @@ class Participation(TimeStampedModel):
     def clean(self) -> None:
         if self.role == self.Role.PARTY_BODY and not self.party_id:
             raise ValidationError({"party": _("Say which party this organisation acts for.")})
-        if self.party_id and self.party.compact_id != self.compact_id:
+        if self.party_id and self.party.compact_id != self.compact_id:  # type: ignore[union-attr]
             raise ValidationError({"party": _("This party belongs to another compact.")})
 
 
@@ -304,7 +353,9 @@ class Membership(TimeStampedModel):
         ordering = ["compact", "role"]
         verbose_name = _("role on a compact")
         verbose_name_plural = _("roles on compacts")
-        constraints = [models.UniqueConstraint(fields=["compact", "user"], name="one_role_per_user_and_compact")]
+        constraints = [
+            models.UniqueConstraint(fields=["compact", "user"], name="one_role_per_user_and_compact")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()}"
@@ -312,11 +363,17 @@ class Membership(TimeStampedModel):
 
 class Signatory(TimeStampedModel):
     compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="signatories")
-    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="signatories")
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="signatories"
+    )
     name = models.CharField(_("name"), max_length=200)
     title = models.TextField(_("title"), help_text=_("Position as written in the signed text."))
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.SET_NULL, null=True, blank=True,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     on_behalf_of = models.CharField(_("signing for"), max_length=300, blank=True)
@@ -342,7 +399,9 @@ class Objective(VisibilityMixin, TimeStampedModel):
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     statement = models.TextField(_("objective"), help_text=_("As stated in section II."))
     framework_statement = models.TextField(
-        _("statement in the joint action framework"), blank=True, help_text=_("As stated in Annex A, if it differs.")
+        _("statement in the joint action framework"),
+        blank=True,
+        help_text=_("As stated in Annex A, if it differs."),
     )
     history = HistoricalRecords()
 
@@ -363,7 +422,7 @@ class Activity(VisibilityMixin, TimeStampedModel):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     description = models.TextField(_("description"))
     illustrative = models.BooleanField(
-        _("illustrative"), default=True, help_text=_("Listed in the joint action framework (Annex A).")
+        _("illustrative"), default=False, help_text=_("Listed in the joint action framework (Annex A).")
     )
     history = HistoricalRecords()
 
@@ -391,14 +450,17 @@ class Indicator(VisibilityMixin, TimeStampedModel):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     name = models.TextField(_("indicator"))
     level = models.CharField(
-        _("level"), max_length=20, choices=Level.choices, default=Level.OUTPUT,
+        _("level"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.OUTPUT,
         help_text=_(
             "Output indicators measure completion of activities; monitoring and evaluation indicators, "
             "set by the monitoring committee, measure progress (section VI)."
         ),
     )
     illustrative = models.BooleanField(
-        _("illustrative"), default=True, help_text=_("Listed in the joint action framework (Annex A).")
+        _("illustrative"), default=False, help_text=_("Listed in the joint action framework (Annex A).")
     )
     history = HistoricalRecords()
 
@@ -425,18 +487,31 @@ class Commitment(VisibilityMixin, TimeStampedModel):
         FINANCIAL = "financial", _("Financial contribution")
 
     compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="commitments")
-    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="commitments")
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="commitments"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("description"))
     amount = models.DecimalField(
-        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[validate_currency])
-    subject_to_availability_of_funds = models.BooleanField(_("subject to the availability of funds"), default=False)
+    subject_to_availability_of_funds = models.BooleanField(
+        _("subject to the availability of funds"), default=False
+    )
     ceiling = models.ForeignKey(
-        "self", verbose_name=_("under the ceiling"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="commitments_under", limit_choices_to={"kind": "ceiling"},
+        "self",
+        verbose_name=_("under the ceiling"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments_under",
+        limit_choices_to={"kind": "ceiling"},
     )
     recorded_on = models.DateField(_("date"), null=True, blank=True)
     history = HistoricalRecords()
@@ -452,10 +527,16 @@ class Commitment(VisibilityMixin, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.amount or ''} {self.currency if self.amount else ''}".strip()
+        return (
+            f"{self.get_kind_display()}: {self.amount or ''} {self.currency if self.amount else ''}".strip()
+        )
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
+        if self.currency and self.currency != self.currency.upper():
+            errors.setdefault("currency", []).append(
+                _("Write the currency code in capital letters, for example USD or XOF.")
+            )
         party_kind = self.party.kind if self.party_id else None
         if self.party_id and self.compact_id and self.party.compact_id != self.compact_id:
             errors.setdefault("party", []).append(_("This party belongs to another compact."))
@@ -467,11 +548,15 @@ class Commitment(VisibilityMixin, TimeStampedModel):
                     _("The ceiling and the funding under it are commitments of the United States.")
                 )
             if self.currency != "USD":
-                errors.setdefault("currency", []).append(_("The United States ceiling is expressed in US dollars."))
+                errors.setdefault("currency", []).append(
+                    _("The United States ceiling is expressed in US dollars.")
+                )
         if self.kind == self.Kind.FUNDING:
             if not self.ceiling_id:
-                errors.setdefault("ceiling", []).append(_("Funding is recorded under the United States ceiling."))
-            elif self.ceiling.compact_id != self.compact_id or self.ceiling.kind != self.Kind.CEILING:
+                errors.setdefault("ceiling", []).append(
+                    _("Funding is recorded under the United States ceiling.")
+                )
+            elif self.ceiling.compact_id != self.compact_id or self.ceiling.kind != self.Kind.CEILING:  # type: ignore[union-attr]
                 errors.setdefault("ceiling", []).append(_("Choose the ceiling of this compact."))
         elif self.ceiling_id:
             errors.setdefault("ceiling", []).append(_("Only funding is recorded under the ceiling."))
@@ -483,10 +568,18 @@ class FocalPoint(VisibilityMixin, TimeStampedModel):
     """Section VIII: each party designates focal points for written communications."""
 
     compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="focal_points")
-    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="focal_points")
-    name = models.CharField(_("focal point"), max_length=400, help_text=_("Office or body, as written in the compact."))
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="focal_points"
+    )
+    name = models.CharField(
+        _("focal point"), max_length=400, help_text=_("Office or body, as written in the compact.")
+    )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.SET_NULL, null=True, blank=True,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
@@ -513,7 +606,9 @@ class FocalPoint(VisibilityMixin, TimeStampedModel):
         if self.party_id and self.compact_id and self.party.compact_id != self.compact_id:
             raise ValidationError({"party": _("This party belongs to another compact.")})
         if not (self.email or self.phone or self.address or self.website):
-            raise ValidationError(_("Give at least one way to reach this focal point: e-mail, telephone, address or website."))
+            raise ValidationError(
+                _("Give at least one way to reach this focal point: e-mail, telephone, address or website.")
+            )
 
 
 class FocalPointChange(TimeStampedModel):
@@ -522,7 +617,11 @@ class FocalPointChange(TimeStampedModel):
     compact = models.ForeignKey(Compact, on_delete=models.CASCADE, related_name="focal_point_changes")
     party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="+")
     previous = models.ForeignKey(
-        FocalPoint, verbose_name=_("previous focal point"), on_delete=models.PROTECT, null=True, blank=True,
+        FocalPoint,
+        verbose_name=_("previous focal point"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="replaced_by",
     )
     new = models.ForeignKey(
@@ -530,7 +629,9 @@ class FocalPointChange(TimeStampedModel):
     )
     changed_on = models.DateField(_("date of the change"))
     notified_on = models.DateField(
-        _("other parties notified on"), null=True, blank=True,
+        _("other parties notified on"),
+        null=True,
+        blank=True,
         help_text=_("Date of the written notice to the other focal points."),
     )
     recorded_by = models.ForeignKey(
@@ -552,13 +653,20 @@ class FocalPointChange(TimeStampedModel):
     @property
     def notification_late(self) -> bool:
         """Flagged when the notice came, or is still missing, more than 30 days after the change."""
+        return self.is_notification_late(timezone.localdate())
+
+    def is_notification_late(self, today: dt.date) -> bool:
+        """The rule behind ``notification_late``, for a given ``today``: a notice dated on day 30 after
+        the change is on time, on day 31 late; a missing notice becomes late on day 31."""
         if self.notified_on is not None:
             return self.notified_on > self.notice_deadline
-        return timezone.localdate() > self.notice_deadline
+        return today > self.notice_deadline
 
     def clean(self) -> None:
         if self.notified_on and self.changed_on and self.notified_on < self.changed_on:
-            raise ValidationError({"notified_on": _("The other parties cannot be notified before the change.")})
+            raise ValidationError(
+                {"notified_on": _("The other parties cannot be notified before the change.")}
+            )
 
 
 class Amendment(VisibilityMixin, TimeStampedModel):
@@ -574,15 +682,24 @@ class Amendment(VisibilityMixin, TimeStampedModel):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     requested_by = models.ForeignKey(
-        Party, verbose_name=_("requested by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Party,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     request_date = models.DateField(_("date of the written request"), null=True, blank=True)
     request_reference = models.CharField(
-        _("reference of the written request"), max_length=300, blank=True,
+        _("reference of the written request"),
+        max_length=300,
+        blank=True,
         help_text=_("Letter or note reference, so that the written request can be found."),
     )
     decision_date = models.DateField(_("date of the mutual written decision"), null=True, blank=True)
-    decision_reference = models.CharField(_("reference of the mutual written decision"), max_length=300, blank=True)
+    decision_reference = models.CharField(
+        _("reference of the mutual written decision"), max_length=300, blank=True
+    )
     effective_date = models.DateField(_("takes effect on"))
     new_end_date = models.DateField(_("new end of term"), null=True, blank=True)
     previous_end_date = models.DateField(_("previous end of term"), null=True, blank=True, editable=False)
@@ -601,11 +718,13 @@ class Amendment(VisibilityMixin, TimeStampedModel):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
-        if self.requested_by_id and self.compact_id and self.requested_by.compact_id != self.compact_id:
+        if self.requested_by_id and self.compact_id and self.requested_by.compact_id != self.compact_id:  # type: ignore[union-attr]
             errors.setdefault("requested_by", []).append(_("This party belongs to another compact."))
         if self.kind == self.Kind.AMENDMENT:
             if not self.requested_by_id:
-                errors.setdefault("requested_by", []).append(_("An amendment needs a written request by one party."))
+                errors.setdefault("requested_by", []).append(
+                    _("An amendment needs a written request by one party.")
+                )
             if not self.request_date:
                 errors.setdefault("request_date", []).append(_("Give the date of the written request."))
             if not self.request_reference:
@@ -617,8 +736,8 @@ class Amendment(VisibilityMixin, TimeStampedModel):
                 if self.effective_date < earliest:
                     errors.setdefault("effective_date", []).append(
                         _(
-                            "An amendment takes effect no earlier than three months after the written request: "
-                            "on %(date)s at the earliest."
+                            "An amendment takes effect no earlier than three months after the written "
+                            "request: on %(date)s at the earliest."
                         )
                         % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
                     )
@@ -646,7 +765,8 @@ class Amendment(VisibilityMixin, TimeStampedModel):
 
 
 class MonitoringCommittee(TimeStampedModel):
-    """Section V.D: set up at signature, with representatives of both parties and the implementing partners."""
+    """Section V.D: set up at signature, with representatives of both parties and of the
+    implementing partners."""
 
     compact = models.OneToOneField(Compact, on_delete=models.CASCADE, related_name="monitoring_committee")
     established_on = models.DateField(_("established on"), null=True, blank=True)
@@ -669,15 +789,24 @@ class CommitteeMember(TimeStampedModel):
     committee = models.ForeignKey(MonitoringCommittee, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("name"), max_length=200)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
     party = models.ForeignKey(
-        Party, verbose_name=_("representing the party"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", help_text=_("Leave empty for a representative of an implementing partner."),
+        Party,
+        verbose_name=_("representing the party"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty for a representative of an implementing partner."),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     since = models.DateField(_("member since"), null=True, blank=True)
@@ -728,7 +857,8 @@ class Meeting(VisibilityMixin, TimeStampedModel):
                 raise ValidationError(
                     {
                         "date": _(
-                            "Annual meetings start one year after entry into force: on %(date)s at the earliest."
+                            "Annual meetings start one year after entry into force: on %(date)s at the "
+                            "earliest."
                         )
                         % {"date": date_format(start + relativedelta(years=1), "SHORT_DATE_FORMAT")}
                     }
@@ -743,12 +873,16 @@ class Communication(VisibilityMixin, TimeStampedModel):
     sender = models.ForeignKey(
         FocalPoint, verbose_name=_("from"), on_delete=models.PROTECT, related_name="communications_sent"
     )
-    recipients = models.ManyToManyField(FocalPoint, verbose_name=_("to"), related_name="communications_received")
+    recipients = models.ManyToManyField(
+        FocalPoint, verbose_name=_("to"), related_name="communications_received"
+    )
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("summary"), blank=True)
     attachment = models.FileField(
-        _("attachment"), upload_to=attachment_path, blank=True,
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+        _("attachment"),
+        upload_to=attachment_path,
+        blank=True,
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_file_size],
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -779,7 +913,9 @@ class Document(VisibilityMixin, TimeStampedModel):
     title = models.CharField(_("title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     file = models.FileField(
-        _("file"), upload_to=attachment_path, validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)]
+        _("file"),
+        upload_to=attachment_path,
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_file_size],
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -89,13 +89,20 @@ def access_for(user: User | None, compact: Compact) -> Access:
         return Access(frozenset(C), role="site_admin")
     capabilities: set[Capability] = set()
     role = None
-    membership = Membership.objects.filter(compact=compact, user=user).only("role").first()
+    # A deactivated organisation takes its people's access with it.
+    membership = (
+        Membership.objects.filter(compact=compact, user=user, user__organisation__is_active=True)
+        .only("role")
+        .first()
+    )
     if membership is not None:
         role = membership.role
         capabilities |= ROLE_CAPABILITIES[membership.role]
     if user.organisation_id:
         participation = (
-            Participation.objects.filter(compact=compact, organisation_id=user.organisation_id)
+            Participation.objects.filter(
+                compact=compact, organisation_id=user.organisation_id, organisation__is_active=True
+            )
             .only("role")
             .first()
         )
@@ -127,4 +134,8 @@ def can_create_compact(user: User | None) -> bool:
     if user.is_superuser:
         return True
     organisation = user.organisation
-    return organisation is not None and organisation.org_type == organisation.Type.DONOR_OFFICE
+    return (
+        organisation is not None
+        and organisation.is_active
+        and organisation.org_type == organisation.Type.DONOR_OFFICE
+    )

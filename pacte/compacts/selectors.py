@@ -50,8 +50,44 @@ COMPACT_PATH: dict[type[Model], str] = {
 }
 
 
+# Records shown only when the records they hang from are visible too: an activity or indicator of a
+# non-public objective, a change of focal point that brings in or replaces a non-public focal point.
+PARENT_VISIBILITY: dict[type[Model], tuple[str, ...]] = {
+    Activity: ("objective",),
+    Indicator: ("objective",),
+    FocalPointChange: ("new", "previous"),
+}
+
+
 def compact_path(model: type[Model]) -> str:
     return COMPACT_PATH.get(model, "compact")
+
+
+def _has_visibility_field(model: type[Model]) -> bool:
+    return any(f.name == "visibility" for f in model._meta.get_fields())
+
+
+# Who holds which role on a compact is personal data about colleagues: it is shown only to those who
+# may see non-public information (the parties, implementing partners and members with a real role).
+NON_PUBLIC_MODELS: tuple[type[Model], ...] = (Membership,)
+
+
+def _public_q(model: type[Model]) -> Q | None:
+    """What a user without access to non-public information may see of ``model``; None: everything."""
+    if model in NON_PUBLIC_MODELS:
+        return Q(pk__in=[])
+    conditions = [Q(visibility=Visibility.PUBLIC)] if _has_visibility_field(model) else []
+    for parent in PARENT_VISIBILITY.get(model, ()):
+        public_parent = Q(**{f"{parent}__visibility": Visibility.PUBLIC})
+        if getattr(model._meta.get_field(parent), "null", False):
+            public_parent |= Q(**{f"{parent}__isnull": True})
+        conditions.append(public_parent)
+    if not conditions:
+        return None
+    q = conditions[0]
+    for condition in conditions[1:]:
+        q &= condition
+    return q
 
 
 def _anonymous(user: User | None) -> bool:
@@ -60,10 +96,15 @@ def _anonymous(user: User | None) -> bool:
 
 def _privileged_q(user: User) -> Q:
     """Compacts on which ``user`` may see non-public information."""
-    participations = Participation.objects.filter(
-        compact=OuterRef("pk"), organisation_id=user.organisation_id, role__in=PRIVILEGED_PARTICIPATIONS
+    participations = Participation.objects.filter(  # type: ignore[misc]
+        compact=OuterRef("pk"),
+        organisation_id=user.organisation_id,
+        organisation__is_active=True,
+        role__in=PRIVILEGED_PARTICIPATIONS,
     )
-    memberships = Membership.objects.filter(compact=OuterRef("pk"), user=user, role__in=NON_PUBLIC_ROLES)
+    memberships = Membership.objects.filter(
+        compact=OuterRef("pk"), user=user, user__organisation__is_active=True, role__in=NON_PUBLIC_ROLES
+    )
     return Q(Exists(participations)) | Q(Exists(memberships))
 
 
@@ -75,8 +116,10 @@ def visible_compacts(user: User | None) -> CompactQuerySet:
     assert user is not None
     if user.is_superuser:
         return qs
-    participates = Participation.objects.filter(compact=OuterRef("pk"), organisation_id=user.organisation_id)
-    member = Membership.objects.filter(compact=OuterRef("pk"), user=user)
+    participates = Participation.objects.filter(  # type: ignore[misc]
+        compact=OuterRef("pk"), organisation_id=user.organisation_id, organisation__is_active=True
+    )
+    member = Membership.objects.filter(compact=OuterRef("pk"), user=user, user__organisation__is_active=True)
     return qs.filter(Q(Exists(participates)) | Q(Exists(member))).filter(
         Q(visibility=Visibility.PUBLIC) | _privileged_q(user)
     )
@@ -107,16 +150,19 @@ def visible_records(user: User | None, model: type[Model]) -> QuerySet[Any]:
     """All records of ``model`` the user may see, across compacts (for lists and the API)."""
     path = compact_path(model)
     qs = model._default_manager.filter(**{f"{path}__in": visible_compacts(user).values("pk")})
-    if any(f.name == "visibility" for f in model._meta.get_fields()):
-        qs = qs.filter(
-            Q(visibility=Visibility.PUBLIC) | Q(**{f"{path}__in": compacts_with_non_public(user).values("pk")})
-        )
+    public = _public_q(model)
+    if public is not None:
+        qs = qs.filter(public | Q(**{f"{path}__in": compacts_with_non_public(user).values("pk")}))
     return qs
 
 
 def filter_visibility(qs: QuerySet[Any], access: Access) -> QuerySet[Any]:
-    """Restrict a compact's records to the public ones unless the user may see non-public ones."""
-    return qs if access.can_view_non_public else qs.filter(visibility=Visibility.PUBLIC)
+    """Restrict a compact's records to the public ones unless the user may see non-public ones
+    (for activities, indicators and changes of focal point, the records they hang from too)."""
+    if access.can_view_non_public:
+        return qs
+    public = _public_q(qs.model)
+    return qs if public is None else qs.filter(public)
 
 
 def get_record(user: User | None, model: type[Model], pk: Any) -> Any:
@@ -134,11 +180,11 @@ class PillarView:
 
     @property
     def activity_count(self) -> int:
-        return sum(len(o.visible_activities) for o in self.objectives)  # type: ignore[attr-defined]
+        return sum(len(o.visible_activities) for o in self.objectives)  # type: ignore[attr-defined,misc]
 
     @property
     def indicator_count(self) -> int:
-        return sum(len(o.visible_indicators) for o in self.objectives)  # type: ignore[attr-defined]
+        return sum(len(o.visible_indicators) for o in self.objectives)  # type: ignore[attr-defined,misc]
 
 
 @dataclass
@@ -178,13 +224,17 @@ class CompactOverview:
         return self.ceiling.amount - self.committed_under_ceiling
 
 
-def next_annual_meeting_due(compact: Compact, held: list[Meeting], today: dt.date | None = None) -> dt.date | None:
+def next_annual_meeting_due(
+    compact: Compact, held: list[Meeting], today: dt.date | None = None
+) -> dt.date | None:
     """Section V.A: a meeting once a year from one year after entry into force."""
     if not compact.start_date or compact.current_status != Compact.Status.SIGNED:
         return None
     today = today or timezone.localdate()
     due = compact.start_date + relativedelta(years=1)
-    last_annual = max((m.date for m in held if m.kind == Meeting.Kind.ANNUAL and m.date <= today), default=None)
+    last_annual = max(
+        (m.date for m in held if m.kind == Meeting.Kind.ANNUAL and m.date <= today), default=None
+    )
     if last_annual:
         due = max(due, last_annual + relativedelta(years=1))
     if compact.end_date and due > compact.end_date:
@@ -213,7 +263,12 @@ def compact_overview(compact: Compact, access: Access) -> CompactOverview:
     gaps: list[Gap] = []
     for pillar in pillars:
         if not pillar.objectives:
-            gaps.append(Gap("pillar_without_objective", _("No objective on the %(pillar)s pillar.") % {"pillar": pillar.label}))
+            gaps.append(
+                Gap(
+                    "pillar_without_objective",
+                    _("No objective on the %(pillar)s pillar.") % {"pillar": pillar.label},
+                )
+            )
         for objective in pillar.objectives:
             if not objective.visible_indicators:  # type: ignore[attr-defined]
                 gaps.append(
@@ -236,16 +291,18 @@ def compact_overview(compact: Compact, access: Access) -> CompactOverview:
 
     commitments = list(filter_visibility(compact.commitments.select_related("party"), access))
     ceiling = next((c for c in commitments if c.kind == Commitment.Kind.CEILING), None)
-    # The sum counts every funding commitment, public or not: the ceiling rule is about money, not display.
-    committed = (
-        Commitment.objects.filter(compact=compact, kind=Commitment.Kind.FUNDING).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or Decimal("0")
+    # The ceiling rule itself (services.validate_ceiling) counts every funding commitment. What is shown
+    # counts only the funding the user may see: the total of non-public funding is non-public too
+    # (section X).
+    funding = filter_visibility(
+        Commitment.objects.filter(compact=compact, kind=Commitment.Kind.FUNDING), access
     )
+    committed = funding.aggregate(total=Sum("amount"))["total"] or Decimal("0")
     meetings = list(filter_visibility(compact.meetings.all(), access))
     upcoming = sorted((m for m in meetings if m.date >= today), key=lambda m: m.date)
-    changes = list(compact.focal_point_changes.select_related("new", "previous"))
+    changes = list(
+        filter_visibility(compact.focal_point_changes.select_related("party", "new", "previous"), access)
+    )
     return CompactOverview(
         compact=compact,
         access=access,
@@ -253,7 +310,9 @@ def compact_overview(compact: Compact, access: Access) -> CompactOverview:
         signatories=list(compact.signatories.select_related("party", "organisation")),
         pillars=pillars,
         focal_points=list(
-            filter_visibility(compact.focal_points.filter(is_active=True).select_related("party", "organisation"), access)
+            filter_visibility(
+                compact.focal_points.filter(is_active=True).select_related("party", "organisation"), access
+            )
         ),
         commitments=commitments,
         ceiling=ceiling,
@@ -279,3 +338,122 @@ __all__ = [
     "visible_compacts",
     "visible_records",
 ]
+
+
+# -- reads of the web interface (compacts.views) ----------------------------------------------------
+def compact_records(compact: Compact, access: Access, model: type[Model]) -> QuerySet[Any]:
+    """The records of ``model`` that belong to ``compact`` and that ``access`` may see."""
+    return filter_visibility(model._default_manager.filter(**{compact_path(model): compact}), access)
+
+
+def get_compact_record(compact: Compact, access: Access, model: type[Model], pk: Any) -> Any:
+    """One record of ``compact``; 404 when it belongs to another compact or is hidden from the user."""
+    try:
+        return compact_records(compact, access, model).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc
+
+
+def communications_for(compact: Compact, access: Access) -> QuerySet[Communication]:
+    """The communications log, with only the focal points the user may see as sender and recipients."""
+    focal_points = filter_visibility(FocalPoint.objects.select_related("party"), access)
+    return (
+        compact_records(compact, access, Communication)
+        .select_related("sender__party")
+        .prefetch_related(Prefetch("recipients", queryset=focal_points, to_attr="visible_recipients"))
+    )
+
+
+def meetings_for(compact: Compact, access: Access) -> QuerySet[Meeting]:
+    activities = filter_visibility(Activity.objects.select_related("objective"), access)
+    return compact_records(compact, access, Meeting).prefetch_related(
+        Prefetch("validated_activities", queryset=activities, to_attr="visible_validated_activities")
+    )
+
+
+def committee_members(compact: Compact) -> QuerySet[CommitteeMember]:
+    members = CommitteeMember.objects.filter(committee__compact=compact)
+    return members.select_related("organisation", "party", "user")
+
+
+def focal_point_history(compact: Compact, access: Access) -> tuple[list[FocalPoint], list[FocalPointChange]]:
+    """Every focal point (current and former) and every change of focal point the user may see."""
+    focal_points = compact_records(compact, access, FocalPoint).select_related("party", "organisation")
+    changes = compact_records(compact, access, FocalPointChange).select_related("party", "new", "previous")
+    return list(focal_points), list(changes)
+
+
+def access_records(compact: Compact) -> tuple[list[Participation], list[Membership]]:
+    participations = list(compact.participations.select_related("organisation", "party"))
+    memberships = list(compact.memberships.select_related("user__organisation"))
+    return participations, memberships
+
+
+def organisation_choices() -> QuerySet[Any]:
+    from pacte.accounts.models import Organisation
+
+    return Organisation.objects.filter(is_active=True)
+
+
+def participating_organisations(compact: Compact) -> QuerySet[Any]:
+    from pacte.accounts.models import Organisation
+
+    return Organisation.objects.filter(participations__compact=compact)
+
+
+def participating_users(compact: Compact) -> QuerySet[Any]:
+    """Users who may receive a role on ``compact``: members of its participating organisations."""
+    from pacte.accounts.models import User
+
+    return User.objects.filter(is_active=True, organisation__participations__compact=compact).select_related(
+        "organisation"
+    )
+
+
+# -- reads for the REST API (appended; see pacte/compacts/api/) -------------------------------------
+def compacts_with_amounts(user: User | None) -> CompactQuerySet:
+    """``visible_compacts`` annotated, in the same single query, with ``ceiling_amount`` (the US
+    ceiling, when the user may see that record) and ``committed_amount`` (the funding commitments the
+    user may see, as ``compact_overview`` counts them: a non-public figure never leaks into a total)."""
+    from decimal import Decimal as _Decimal
+
+    from django.db.models import DecimalField, Subquery
+    from django.db.models.functions import Coalesce
+
+    money = DecimalField(max_digits=16, decimal_places=2)  # type: ignore[var-annotated]
+    ceilings = Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.CEILING).filter(
+        Q(visibility=Visibility.PUBLIC) | Q(compact__in=compacts_with_non_public(user).values("pk"))
+    )
+    funding = (
+        Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.FUNDING)
+        .filter(Q(visibility=Visibility.PUBLIC) | Q(compact__in=compacts_with_non_public(user).values("pk")))
+        .order_by()
+        .values("compact")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return visible_compacts(user).annotate(
+        ceiling_amount=Subquery(ceilings.values("amount")[:1], output_field=money),
+        committed_amount=Coalesce(Subquery(funding, output_field=money), _Decimal("0"), output_field=money),
+    )
+
+
+def assignable_users(user: User | None) -> QuerySet[Any]:
+    """Active users whose organisation takes part in a compact ``user`` may see: the people ``user``
+    may name in a role or on a monitoring committee (services check the compact itself)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()._default_manager.filter(is_active=True)
+    if _anonymous(user):
+        return users.none()
+    participating = Participation.objects.filter(
+        organisation_id=OuterRef("organisation_id"), compact__in=visible_compacts(user).values("pk")
+    )
+    return users.filter(Exists(participating))
+
+
+def visible_focal_point_changes(user: User | None) -> QuerySet[FocalPointChange]:
+    """Changes of focal point the user may see: those whose new focal point the user may see (a change
+    has no visibility of its own; the focal point it brings in has)."""
+    focal_points = visible_records(user, FocalPoint).values("pk")
+    return visible_records(user, FocalPointChange).filter(new__in=focal_points)

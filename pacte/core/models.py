@@ -1,7 +1,23 @@
 """Building blocks shared by every domain app."""
 
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+
+def validate_file_size(value: Any) -> None:
+    """Uploaded files are limited to settings.MAX_ATTACHMENT_SIZE (slow connections, small servers)."""
+    size = getattr(value, "size", None) or 0
+    if size > settings.MAX_ATTACHMENT_SIZE:
+        raise ValidationError(
+            _("This file is too large (%(size)s): files may be at most %(max)s."),
+            params={"size": filesizeformat(size), "max": filesizeformat(settings.MAX_ATTACHMENT_SIZE)},
+            code="file_too_large",
+        )
 
 
 class Visibility(models.TextChoices):
