@@ -69,7 +69,10 @@ messages:
 
 # Regenerate the catalogues after changing strings (then translate the new entries).
 makemessages:
-	$(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=.tools --ignore=node_modules --ignore=var --no-obsolete
+	$(MANAGE) makemessages -l fr -l en --ignore=.venv --ignore=.tools --ignore=node_modules --ignore=var --ignore=tests --ignore=bench --ignore=test-artifacts --no-obsolete
+	# English is the source language: every msgstr is its msgid (fuzzy guesses are dropped first).
+	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 bench: install
 	$(PY) bench/compacts_bench.py

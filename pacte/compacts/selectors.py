@@ -210,6 +210,7 @@ class CompactOverview:
     amendments: list[Amendment]
     gaps: list[Gap]
     late_focal_point_changes: list[FocalPointChange]
+    annual_meeting_overdue: bool = False
 
     @property
     def ceiling_share(self) -> float | None:
@@ -303,6 +304,8 @@ def compact_overview(compact: Compact, access: Access) -> CompactOverview:
     changes = list(
         filter_visibility(compact.focal_point_changes.select_related("party", "new", "previous"), access)
     )
+    annual_due = next_annual_meeting_due(compact, meetings, today)
+    annual_scheduled = any(m.kind == Meeting.Kind.ANNUAL for m in upcoming)
     return CompactOverview(
         compact=compact,
         access=access,
@@ -318,10 +321,12 @@ def compact_overview(compact: Compact, access: Access) -> CompactOverview:
         ceiling=ceiling,
         committed_under_ceiling=committed,
         next_meeting=upcoming[0] if upcoming else None,
-        next_annual_meeting_due=next_annual_meeting_due(compact, meetings, today),
+        next_annual_meeting_due=annual_due,
         amendments=list(filter_visibility(compact.amendments.select_related("requested_by"), access)),
         gaps=gaps,
         late_focal_point_changes=[c for c in changes if c.notification_late],
+        # Section V.A: once a year from one year after entry into force. Past due and none scheduled.
+        annual_meeting_overdue=bool(annual_due and annual_due < today and not annual_scheduled),
     )
 
 

@@ -38,7 +38,7 @@ def test_login_page_has_the_fields_the_browser_tests_use_and_says_what_pacte_is(
     assert 'id="id_password"' in html
     assert re.search(r'<button type="submit"[^>]*>', html)
     assert "Pacte" in html
-    assert "Child Protection Compact" in html
+    assert "(CPC)" in html  # the sentence on what Pacte is, in French: « … (CPC) … »
     assert 'class="usa-form"' in html
     assert '<html lang="fr">' in html  # French is the default
 

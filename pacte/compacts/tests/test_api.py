@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from pacte.accounts.factories import OrganisationFactory, UserFactory
@@ -257,10 +258,11 @@ def test_officer_creates_a_compact_through_the_service(api, officer):  # type: i
     assert body["created_by"] == officer.pk
     assert body["ceiling_amount"] is None and body["committed_amount"] == "0.00"
     # The service created the parties, the committee and the officer's role.
-    assert set(compact.parties.values_list("name", flat=True)) == {
-        "Ghana",
-        "Government of the United States of America",
-    }
+    # The party's default name is written in the language of the request: French here.
+    with translation.override("fr"):
+        us_name = translation.gettext("Government of the United States of America")
+    assert us_name != "Government of the United States of America"
+    assert set(compact.parties.values_list("name", flat=True)) == {"Ghana", us_name}
     assert models.MonitoringCommittee.objects.filter(compact=compact).exists()
     assert compact.memberships.get(user=officer).role == models.Membership.Role.PROGRAMME_OFFICER
 
@@ -376,7 +378,12 @@ def test_compacts_cannot_be_deleted(api, compact):  # type: ignore[no-untyped-de
 # -- business rules from the services, as 400 with the field name ----------------------------------
 def test_six_year_term_is_refused_with_the_field(api, compact):  # type: ignore[no-untyped-def]
     end = compact.start_date + relativedelta(years=6)
-    response = api.patch(f"{API}/compacts/{compact.pk}/", {"end_date": end.isoformat()}, format="json")
+    response = api.patch(
+        f"{API}/compacts/{compact.pk}/",
+        {"end_date": end.isoformat()},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert "five years" in response.json()["end_date"][0]
     compact.refresh_from_db()
@@ -401,7 +408,7 @@ def test_amendment_with_less_than_three_months_notice_is_refused(api, records): 
         "request_reference": "Letter 1",
         "effective_date": "2024-03-10",
     }
-    response = api.post(f"{API}/amendments/", data, format="json")
+    response = api.post(f"{API}/amendments/", data, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "three months" in response.json()["effective_date"][0]
     assert not models.Amendment.objects.filter(title="Too soon").exists()

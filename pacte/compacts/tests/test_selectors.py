@@ -462,3 +462,29 @@ def test_roles_on_a_compact_are_hidden_from_observers(compact, officer, observer
     assert visible_records(officer, Membership).filter(compact=compact).exists()
     assert not visible_records(observer, Membership).exists()
     assert not visible_records(outsider, Membership).exists()
+
+
+def test_annual_meeting_overdue_until_one_is_scheduled(officer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pacte.compacts.factories import make_compact_with_parties
+    from pacte.compacts.models import Meeting
+    from pacte.compacts.permissions import access_for
+    from pacte.compacts.selectors import compact_overview
+
+    today = timezone.localdate()
+    compact = make_compact_with_parties(
+        start_date=today - dt.timedelta(days=500), end_date=today + dt.timedelta(days=900)
+    )
+    from pacte.compacts.factories import donor_officer
+
+    user = donor_officer(compact, username="officer2")
+    overview = compact_overview(compact, access_for(user, compact))
+    from dateutil.relativedelta import relativedelta
+
+    assert overview.next_annual_meeting_due == compact.start_date + relativedelta(years=1)
+    assert overview.annual_meeting_overdue
+    Meeting.objects.create(compact=compact, kind=Meeting.Kind.ANNUAL, date=today + dt.timedelta(days=10))
+    assert not compact_overview(compact, access_for(user, compact)).annual_meeting_overdue

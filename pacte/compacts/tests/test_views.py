@@ -264,7 +264,7 @@ def test_compact_page_shows_everything_at_a_glance(officer_client, compact):
         "+225 27 20 21 44 61",
         "mailto:mstp@solidarite.gouv.ci",
         "www.famille.gouv.ci",
-        "The next annual meeting is due on",
+        "has not been recorded: it is overdue.",
     ]:
         assert text in content, text
     assert '<progress id="ceiling-progress" class="pacte-progress" max="100" value="25.0">' in content
