@@ -20,7 +20,9 @@ export UV_PYTHON := $(PYTHON)
 run: install messages
 	mkdir -p var/static
 	$(MANAGE) migrate --noinput
+	$(MANAGE) import_country_data
 	$(MANAGE) load_demo
+	$(MANAGE) load_country_demo
 	@echo
 	@$(MANAGE) demo_logins
 	@echo

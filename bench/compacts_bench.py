@@ -1046,6 +1046,20 @@ def cpu_snapshot(server_pid: int, database: str) -> dict[str, Any]:
     return {"total": sum(values), "idle": values[3] + values[4], "app": app, "db": db}
 
 
+def settle(server_pid: int, database: str, timeout: float = 60.0) -> None:
+    """Wait until gunicorn and the database are idle: requests still queued when wrk stopped must
+    not eat into the next endpoint's measurement."""
+    deadline = time.monotonic() + timeout
+    before = cpu_snapshot(server_pid, database)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        after = cpu_snapshot(server_pid, database)
+        spent = _ticks_spent(before["app"], after["app"]) + _ticks_spent(before["db"], after["db"])
+        if spent <= CLOCK_TICKS * 0.05:  # under 5 % of one core during the last second
+            return
+        before = after
+
+
 def background_busy(seconds: float = 2.0) -> float:
     """How busy the machine is before the load starts (other jobs share the two cores)."""
 
@@ -1305,12 +1319,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.warmup:
                 log(f"warm-up {e.path} ({args.warmup} s)")
                 run_wrk(wrk, server.port, e, cookies, args.warmup, args.connections, args.threads)
+                settle(server.pid, database_name(args.database_url))
             log(f"measuring {e.path} ({args.duration} s, {args.connections} connections)")
             database = database_name(args.database_url)
             before = cpu_snapshot(server.pid, database)
             raw = run_wrk(wrk, server.port, e, cookies, args.duration, args.connections, args.threads)
             e.result = summarise(raw, args.target_p95)
             e.result["cpu"] = cpu_usage(before, cpu_snapshot(server.pid, database), raw["requests"])
+            settle(server.pid, database)
         facts["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
         print_report(endpoints, facts, args.target_p95, data)

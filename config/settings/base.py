@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "pacte.core",
     "pacte.accounts",
     "pacte.compacts",
+    "pacte.countries",
 ]
 
 MIDDLEWARE = [

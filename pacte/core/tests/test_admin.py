@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pacte.accounts.factories import UserFactory
 
-PACTE_APPS = ("accounts", "compacts")
+PACTE_APPS = ("accounts", "compacts", "countries")
 
 
 @pytest.fixture
