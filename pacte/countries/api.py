@@ -351,6 +351,7 @@ class _UserMixin:
                 enum=[code for code, _label in selectors.INCOME_GROUPS],
                 description=_("Latest World Bank income group."),
             ),
+            AS_OF,
         ],
     ),
     retrieve=extend_schema(
@@ -368,7 +369,10 @@ class CountryViewSet(_UserMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Country]:
         params = self.request.query_params
         return selectors.countries_with_coverage(
-            search=params.get("q", ""), region=params.get("region", ""), income_group=params.get("income", "")
+            search=params.get("q", ""),
+            region=params.get("region", ""),
+            income_group=params.get("income", ""),
+            as_of=_as_of(self.request),
         ).order_by("name", "pk")
 
     def get_object(self) -> Country:

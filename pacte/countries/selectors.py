@@ -74,38 +74,39 @@ def category_label(metric_code: str, label: str) -> str:
     return label
 
 
-def _latest(metric_code: str, column: str) -> Subquery:
-    """The ``column`` of a country's latest figure of a metric (latest year, then latest edition)."""
-    latest = Observation.objects.filter(country=OuterRef("pk"), metric__code=metric_code).order_by(
-        "-year", "-published_on", "-id"
-    )
+def _latest(metric_code: str, column: str, as_of: dt.date | None = None) -> Subquery:
+    """The ``column`` of a country's latest figure of a metric (latest year, then latest edition),
+    among the figures public on ``as_of`` when given."""
+    latest = Observation.objects.filter(country=OuterRef("pk"), metric__code=metric_code)
+    if as_of is not None:
+        latest = latest.filter(published_on__lte=as_of)
+    latest = latest.order_by("-year", "-published_on", "-id")
     return Subquery(latest.values(column)[:1])
 
 
 # -- the list of countries -----------------------------------------------------------------------------
 def countries_with_coverage(
-    *, search: str = "", region: str = "", income_group: str = ""
+    *, search: str = "", region: str = "", income_group: str = "", as_of: dt.date | None = None
 ) -> QuerySet[Country]:
     """Countries with ``metrics_with_data`` (how many metrics have at least one figure), the latest TIP
     tier (``tier_label``, ``tier_year``), CPI (``cpi_value``, ``cpi_year``) and income group
-    (``income_label``, ``income_year``). One query."""
+    (``income_label``, ``income_year``), counting only figures public on ``as_of`` when given. One query."""
+    observations = Observation.objects.filter(country=OuterRef("pk"))
+    if as_of is not None:
+        observations = observations.filter(published_on__lte=as_of)
     coverage = (
-        Observation.objects.filter(country=OuterRef("pk"))
-        .order_by()
-        .values("country")
-        .annotate(n=Count("metric", distinct=True))
-        .values("n")[:1]
+        observations.order_by().values("country").annotate(n=Count("metric", distinct=True)).values("n")[:1]
     )
     qs = Country.objects.annotate(
         metrics_with_data=Coalesce(Subquery(coverage), 0),
-        tier_label=_latest(TIER_METRIC, "label"),
-        tier_value=_latest(TIER_METRIC, "value"),
-        tier_year=_latest(TIER_METRIC, "year"),
-        cpi_value=_latest(CPI_METRIC, "value"),
-        cpi_year=_latest(CPI_METRIC, "year"),
-        income_label=_latest(INCOME_METRIC, "label"),
-        income_value=_latest(INCOME_METRIC, "value"),
-        income_year=_latest(INCOME_METRIC, "year"),
+        tier_label=_latest(TIER_METRIC, "label", as_of),
+        tier_value=_latest(TIER_METRIC, "value", as_of),
+        tier_year=_latest(TIER_METRIC, "year", as_of),
+        cpi_value=_latest(CPI_METRIC, "value", as_of),
+        cpi_year=_latest(CPI_METRIC, "year", as_of),
+        income_label=_latest(INCOME_METRIC, "label", as_of),
+        income_value=_latest(INCOME_METRIC, "value", as_of),
+        income_year=_latest(INCOME_METRIC, "year", as_of),
     )
     search = search.strip()
     if search:

@@ -247,3 +247,35 @@ class TestRatings:
         rate(make_country("CIV", "Côte d'Ivoire"), staff, score=2)
         rows = staff_client.get("/api/v1/qualitative-ratings/").json()["results"]
         assert [(r["country"], r["score"]) for r in rows] == [("CIV", 2)]
+
+
+def test_country_summary_never_shows_a_figure_published_after_as_of(db):
+    """The summary fields (latest tier, CPI, income group) follow ``?as_of=`` like the series do."""
+    import datetime as dt
+
+    from rest_framework.test import APIClient
+
+    from pacte.accounts.factories import UserFactory
+    from pacte.countries.catalogue import ensure_catalogue
+    from pacte.countries.matching import ensure_countries
+    from pacte.countries.models import Country, Metric, Observation
+
+    ensure_countries()
+    ensure_catalogue()
+    civ = Country.objects.get(iso3="CIV")
+    cpi = Metric.objects.get(code="cpi_score")
+    Observation.objects.create(
+        metric=cpi, country=civ, year=2015, edition="CPI 2015", value=32, published_on=dt.date(2016, 1, 31)
+    )
+    Observation.objects.create(
+        metric=cpi, country=civ, year=2016, edition="CPI 2016", value=34, published_on=dt.date(2017, 1, 31)
+    )
+    client = APIClient()
+    client.force_login(UserFactory())
+    before = client.get("/api/v1/countries/CIV/?as_of=2017-01-30").json()
+    assert (before["cpi_value"], before["cpi_year"]) == (32.0, 2015)
+    on_the_day = client.get("/api/v1/countries/CIV/?as_of=2017-01-31").json()
+    assert (on_the_day["cpi_value"], on_the_day["cpi_year"]) == (34.0, 2016)
+    listed = client.get("/api/v1/countries/?as_of=2016-06-30&q=CIV").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [(r["iso3"], r["cpi_value"]) for r in rows] == [("CIV", 32.0)]
