@@ -419,27 +419,49 @@ def participating_users(compact: Compact) -> QuerySet[Any]:
 def compacts_with_amounts(user: User | None) -> CompactQuerySet:
     """``visible_compacts`` annotated, in the same single query, with ``ceiling_amount`` (the US
     ceiling, when the user may see that record) and ``committed_amount`` (the funding commitments the
-    user may see, as ``compact_overview`` counts them: a non-public figure never leaks into a total)."""
+    user may see, as ``compact_overview`` counts them: a non-public figure never leaks into a total).
+
+    Every subquery is correlated on the compact row: whether the user may see non-public records of
+    that compact is one EXISTS per row, and picks between the public-only and the full figures."""
     from decimal import Decimal as _Decimal
 
-    from django.db.models import DecimalField, Subquery
+    from django.db.models import BooleanField, Case, DecimalField, Subquery, Value, When
     from django.db.models.functions import Coalesce
 
     money = DecimalField(max_digits=16, decimal_places=2)  # type: ignore[var-annotated]
-    ceilings = Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.CEILING).filter(
-        Q(visibility=Visibility.PUBLIC) | Q(compact__in=compacts_with_non_public(user).values("pk"))
+
+    def ceiling(public_only: bool) -> Subquery:
+        rows = Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.CEILING)
+        if public_only:
+            rows = rows.filter(visibility=Visibility.PUBLIC)
+        return Subquery(rows.values("amount")[:1], output_field=money)
+
+    def committed(public_only: bool) -> Coalesce:
+        rows = Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.FUNDING)
+        if public_only:
+            rows = rows.filter(visibility=Visibility.PUBLIC)
+        total = rows.order_by().values("compact").annotate(total=Sum("amount")).values("total")
+        return Coalesce(Subquery(total, output_field=money), _Decimal("0"), output_field=money)
+
+    qs = visible_compacts(user)
+    if _anonymous(user):
+        return qs.annotate(
+            ceiling_amount=Value(None, output_field=money), committed_amount=Value(_Decimal("0"))
+        )
+    assert user is not None
+    privileged: Any = Value(True) if user.is_superuser else _privileged_q(user)
+    qs = qs.annotate(
+        sees_non_public=Case(
+            When(privileged, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
     )
-    funding = (
-        Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.FUNDING)
-        .filter(Q(visibility=Visibility.PUBLIC) | Q(compact__in=compacts_with_non_public(user).values("pk")))
-        .order_by()
-        .values("compact")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return visible_compacts(user).annotate(
-        ceiling_amount=Subquery(ceilings.values("amount")[:1], output_field=money),
-        committed_amount=Coalesce(Subquery(funding, output_field=money), _Decimal("0"), output_field=money),
+    return qs.annotate(
+        ceiling_amount=Case(
+            When(sees_non_public=True, then=ceiling(public_only=False)), default=ceiling(public_only=True)
+        ),
+        committed_amount=Case(
+            When(sees_non_public=True, then=committed(public_only=False)), default=committed(public_only=True)
+        ),
     )
 
 

@@ -405,3 +405,28 @@ def test_related_id_the_user_cannot_see_answers_like_a_missing_one(records, offi
     )
     assert response.status_code == 400
     assert "user" in response.json()
+
+
+def test_committed_amount_counts_only_what_the_user_may_see(compact, officer, observer):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    us = compact.parties.get(kind=models.Party.Kind.UNITED_STATES)
+    ceiling = models.Commitment.objects.create(
+        compact=compact, party=us, kind="ceiling", description="Ceiling", amount=Decimal("1000")
+    )
+    for amount, visibility in ((Decimal("100"), Visibility.PUBLIC), (Decimal("250"), Visibility.NON_PUBLIC)):
+        models.Commitment.objects.create(
+            compact=compact,
+            party=us,
+            kind="funding",
+            description="Grant",
+            amount=amount,
+            ceiling=ceiling,
+            visibility=visibility,
+        )
+    seen = {}
+    for name, user in (("officer", officer), ("observer", observer)):
+        body = api_client(user).get(f"{API}/compacts/{compact.pk}/").json()
+        seen[name] = (body["ceiling_amount"], body["committed_amount"])
+    assert seen["officer"] == ("1000.00", "350.00")
+    assert seen["observer"] == ("1000.00", "100.00")
