@@ -62,7 +62,7 @@ LUA_SCRIPT = BENCH_DIR / "wrk_report.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pacte_bench"
 TARGET_P95_MS = 150.0
 BENCH_USERNAME = "bench-officer"
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # rows per page of the compact list (pacte.compacts.views.PAGE_SIZE)
 MARKER = re.compile(r"\(bench (\d{3,})\)")
 
 sys.path.insert(0, str(ROOT))

@@ -101,13 +101,13 @@ def test_list_hides_new_compact_button_from_observer(observer_client, compact):
     assert reverse("compacts:create") not in content
 
 
-def test_list_paginates_by_50(officer_client, officer, compact):
-    for i in range(55):
+def test_list_paginates_by_25(officer_client, officer, compact):
+    for i in range(30):
         extra = CompactFactory(title=f"Pacte {i:02d}")
         models.Membership.objects.create(compact=extra, user=officer, role=models.Membership.Role.VIEWER)
     first = officer_client.get(reverse("compacts:list")).content.decode()
     second = officer_client.get(reverse("compacts:list"), {"page": 2}).content.decode()
-    assert first.count('<th scope="row"') == 50
+    assert first.count('<th scope="row"') == 25
     assert second.count('<th scope="row"') == 6
     assert "Page 2 of 2" in second
 
