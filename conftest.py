@@ -6,12 +6,23 @@
 """
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from pacte.accounts.factories import OrganisationFactory, UserFactory
 from pacte.accounts.models import Organisation
 from pacte.compacts import models
 from pacte.compacts.factories import donor_officer, make_compact_with_parties
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the product's default language (French), whatever an earlier test's
+    request left active in this thread. Tests that read English messages say so."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

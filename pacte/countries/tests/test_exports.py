@@ -13,6 +13,13 @@ from pacte.countries.models import Observation, QualitativeRating
 from pacte.countries.tests.test_selection import build_model, make_staff, make_world
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """These tests read messages in English; the interface default is French."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def run(db):
     staff = make_staff()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook
 
 from pacte.accounts.factories import UserFactory
@@ -17,6 +18,13 @@ from pacte.countries import imports
 from pacte.countries.catalogue import ensure_catalogue
 from pacte.countries.matching import ensure_countries, match_country
 from pacte.countries.models import Country, CountryAlias, ImportBatch, Metric, Observation, Source
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """These tests read messages in English; the interface default is French."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
