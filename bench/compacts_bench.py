@@ -17,7 +17,10 @@ What it does, in order:
    /healthz and logs in over HTTP, one session per simulated client;
 4. checks that each endpoint answers 200 with the expected content (a fast 302 or 404 is not a
    measurement); runs one request of each in-process to list its SQL queries and have PostgreSQL
-   time each SELECT (EXPLAIN ANALYZE: execution, planning, JIT compilation); then runs wrk
+   time each SELECT (EXPLAIN ANALYZE: execution, planning, JIT compilation), one more with an empty
+   cache (the compact page caches its overview: what the first view after a change costs) and
+   ``--sequential`` (200) more one after the other, whose CPU time per request is steadier than
+   figures under load on a shared machine; then runs wrk
    (10 connections, 2 threads, bench/wrk_report.lua) against each endpoint after a warm-up, while
    reading from /proc the CPU time gunicorn and the database's backends spend per request;
 5. prints latency percentiles against the target (p95 < 150 ms) with the machine facts, and writes
@@ -117,6 +120,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="reuse a database left by --keep instead of recreating and regenerating it",
     )
     parser.add_argument("--seed", type=int, default=2022, help="random seed of the data generator")
+    parser.add_argument(
+        "--sequential",
+        type=int,
+        default=200,
+        help="requests of each endpoint run one after the other in-process (Django test client) to "
+        "measure the CPU time of one request, steadier than under load on a shared machine; 0: skip",
+    )
     args = parser.parse_args(argv)
     name = database_name(args.database_url)
     if "bench" not in name:
@@ -921,9 +931,14 @@ def explain(sql: str) -> dict[str, float]:
     }
 
 
-def profile_queries(endpoint: Endpoint, user_id: int, repeat: int = 3) -> None:
+def profile_queries(endpoint: Endpoint, user_id: int, repeat: int = 3, sequential: int = 0) -> None:
     """Run the endpoint in-process (same settings) and record its SQL: how many queries, which, and
-    what PostgreSQL spends on each SELECT (EXPLAIN ANALYZE: planning, execution, JIT compilation)."""
+    what PostgreSQL spends on each SELECT (EXPLAIN ANALYZE: planning, execution, JIT compilation).
+
+    Then, with an empty cache, one more request (the compact page renders its overview again: what
+    the first view after a change costs), and ``sequential`` requests one after the other, timed in
+    CPU time of this process (Django only: PostgreSQL's share is not in it)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -939,6 +954,21 @@ def profile_queries(endpoint: Endpoint, user_id: int, repeat: int = 3) -> None:
             status = client.get(endpoint.path).status_code
             elapsed = time.perf_counter() - started
         queries = ctx.captured_queries
+    cache.clear()
+    with CaptureQueriesContext(connection) as uncached:
+        started = time.perf_counter()
+        client.get(endpoint.path)
+        uncached_ms = (time.perf_counter() - started) * 1000
+    # Read now: every request empties the connection's query log (django.db.reset_queries).
+    uncached_queries = [
+        q for q in uncached.captured_queries if q["sql"].split(" ", 1)[0] not in ("BEGIN", "COMMIT")
+    ]
+    cpu_ms = None
+    if sequential:
+        cpu_started = time.process_time()
+        for _ in range(sequential):
+            client.get(endpoint.path)
+        cpu_ms = round((time.process_time() - cpu_started) / sequential * 1000, 2)
     statements = [
         q["sql"] for q in queries if q["sql"].split(" ", 1)[0] not in ("BEGIN", "COMMIT", "ROLLBACK")
     ]
@@ -951,6 +981,10 @@ def profile_queries(endpoint: Endpoint, user_id: int, repeat: int = 3) -> None:
         "status": status,
         "ms": round(elapsed * 1000, 1),
         "queries": len(statements),
+        "uncached_ms": round(uncached_ms, 1),
+        "uncached_queries": len(uncached_queries),
+        "sequential_requests": sequential,
+        "cpu_ms_per_sequential_request": cpu_ms,
         "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
         "pg_execution_ms": round(sum(x["execution_ms"] for x in explained), 1),
         "pg_planning_ms": round(sum(x["planning_ms"] for x in explained), 1),
@@ -1160,7 +1194,9 @@ def machine_facts(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
         "settings": f"{args.settings} (DEBUG {'on' if settings.DEBUG else 'off'}, "
         f"ATOMIC_REQUESTS {db['ATOMIC_REQUESTS']}, CONN_MAX_AGE {db['CONN_MAX_AGE']}, "
         f"OPTIONS {db.get('OPTIONS') or '{}'}, SESSION_ENGINE {settings.SESSION_ENGINE}, "
-        f"SESSION_SAVE_EVERY_REQUEST {settings.SESSION_SAVE_EVERY_REQUEST})",
+        f"SESSION_SAVE_EVERY_REQUEST {settings.SESSION_SAVE_EVERY_REQUEST}, "
+        f"SESSION_REFRESH_INTERVAL {getattr(settings, 'SESSION_REFRESH_INTERVAL', '–')} s, "
+        f"cache {str(settings.CACHES['default']['BACKEND']).rsplit('.', 1)[-1]})",
     }
 
 
@@ -1213,8 +1249,14 @@ def print_report(
             notes.append(
                 f"one request in-process: {p['queries']} queries (BEGIN/COMMIT aside), {p['ms']} ms in all; "
                 f"EXPLAIN ANALYZE of its SELECTs: {p['pg_execution_ms']} ms execution, "
-                f"{p['pg_planning_ms']} ms planning, {p['pg_jit_ms']} ms JIT compilation"
+                f"{p['pg_planning_ms']} ms planning, {p['pg_jit_ms']} ms JIT compilation; "
+                f"with an empty cache: {p['uncached_queries']} queries, {p['uncached_ms']} ms"
             )
+            if p.get("cpu_ms_per_sequential_request") is not None:
+                notes.append(
+                    f"in-process CPU per request, {p['sequential_requests']} requests one after the other: "
+                    f"{p['cpu_ms_per_sequential_request']} ms (Django test client; PostgreSQL not included)"
+                )
         for note in notes:
             print(f"  {e.name}: {note}")
     print()
@@ -1303,7 +1345,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = validate(e, server.port, cookies[0], middle_id, middle_number, len(ids))
             log(f"check {e.path}: {'ok' if ok else 'INVALID – ' + '; '.join(e.validation['problems'])}")
             if ok:
-                profile_queries(e, data["user_id"])
+                profile_queries(e, data["user_id"], sequential=args.sequential)
         connections.close_all()
 
         busy = background_busy()

@@ -26,7 +26,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from . import selectors, services
 from .forms import LoginForm, OtpCodeForm, PasswordChangeForm, PasswordResetForm, ProfileForm, SetPasswordForm
-from .middleware import is_verified, needs_second_factor, second_factor_url
+from .middleware import forget_device_check, is_verified, needs_second_factor, second_factor_url
 from .models import User
 
 PENDING_DEVICE_SESSION_KEY = "pacte_pending_totp_device"
@@ -67,6 +67,7 @@ class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
+        forget_device_check(self.request)
         # Straight to the second factor when one is due, keeping where the user was going.
         step = needs_second_factor(self.request.user)
         if step is not None:
@@ -111,6 +112,8 @@ def _show_backup_codes(request: HttpRequest, codes: list[str], next_url: str) ->
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Set up an authenticator app: QR code and secret, then a code to confirm; backup codes once."""
+    # This view reads the devices itself; what the session remembers of them may be out of date.
+    forget_device_check(request)
     status = selectors.two_factor_status(request.user)
     if status.enabled:
         messages.info(request, _("Two-factor login is already set up for your account."))
@@ -150,6 +153,7 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
 def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     """Second step of login: a code from the authenticator app or a backup code."""
     next_url = _safe_next(request)
+    forget_device_check(request)  # checked here from the database (see two_factor_setup)
     if is_verified(request.user) or needs_second_factor(request.user) != "verify":
         return redirect(next_url)
     form = OtpCodeForm(request.POST or None)
@@ -193,6 +197,7 @@ def two_factor_remove(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             request.session.pop(DEVICE_ID_SESSION_KEY, None)
+            forget_device_check(request)
             messages.success(request, _("Two-factor login is now turned off for your account."))
             return redirect("accounts:profile")
     return _render_profile(request, remove_form=form, status=400)

@@ -1,9 +1,47 @@
 """Admin site for every compact model. Site administrators only; the admin site requires two-factor login."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model, QuerySet
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import models
+from . import models, services
+
+
+def _bump(obj: Model) -> None:
+    compact = obj if isinstance(obj, models.Compact) else services.compact_of(obj)
+    if compact.pk is not None:
+        services.bump_content_version(compact)
+
+
+class ContentVersionMixin:
+    """The admin site writes outside the services: every change it makes bumps the compact's content
+    version, so that the cached compact page and the results pages show it at once."""
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        _bump(form.instance)
+
+    def delete_model(self, request: Any, obj: Model) -> None:
+        compact = None if isinstance(obj, models.Compact) else services.compact_of(obj)
+        super().delete_model(request, obj)  # type: ignore[misc]
+        if compact is not None:
+            services.bump_content_version(compact)
+
+    def delete_queryset(self, request: Any, queryset: QuerySet[Any]) -> None:
+        compacts = {services.compact_of(obj).pk for obj in queryset if not isinstance(obj, models.Compact)}
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        for pk in compacts:
+            services.bump_content_version(models.Compact(pk=pk))
+
+
+class HistoryAdmin(ContentVersionMixin, SimpleHistoryAdmin):  # type: ignore[type-arg]
+    pass
+
+
+class PlainAdmin(ContentVersionMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    pass
 
 
 class ActivityInline(admin.TabularInline):
@@ -34,7 +72,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(models.Compact)
-class CompactAdmin(SimpleHistoryAdmin):
+class CompactAdmin(HistoryAdmin):
     list_display = ("title", "country", "status", "start_date", "end_date", "visibility")
     list_filter = ("status", "visibility", "country")
     search_fields = ("title",)
@@ -42,47 +80,47 @@ class CompactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Objective)
-class ObjectiveAdmin(SimpleHistoryAdmin):
+class ObjectiveAdmin(HistoryAdmin):
     list_display = ("__str__", "compact", "pillar", "visibility")
     list_filter = ("pillar", "visibility")
     inlines = [ActivityInline, IndicatorInline]
 
 
 @admin.register(models.Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(HistoryAdmin):
     list_display = ("__str__", "objective", "order", "illustrative", "visibility")
     list_filter = ("objective__pillar", "visibility")
     search_fields = ("description",)
 
 
 @admin.register(models.Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(HistoryAdmin):
     list_display = ("__str__", "objective", "level", "illustrative", "visibility")
     list_filter = ("level", "objective__pillar", "visibility")
     search_fields = ("name",)
 
 
 @admin.register(models.Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(HistoryAdmin):
     list_display = ("__str__", "compact", "party", "kind", "amount", "currency", "visibility")
     list_filter = ("kind", "visibility")
 
 
 @admin.register(models.FocalPoint)
-class FocalPointAdmin(SimpleHistoryAdmin):
+class FocalPointAdmin(HistoryAdmin):
     list_display = ("name", "compact", "party", "email", "phone", "is_active", "visibility")
     list_filter = ("is_active", "visibility")
     search_fields = ("name", "email")
 
 
 @admin.register(models.Amendment)
-class AmendmentAdmin(SimpleHistoryAdmin):
+class AmendmentAdmin(HistoryAdmin):
     list_display = ("title", "compact", "kind", "request_date", "effective_date", "new_end_date")
     list_filter = ("kind",)
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ("user", "compact", "role")
     list_filter = ("role",)
     autocomplete_fields = ("user",)
@@ -99,4 +137,4 @@ for model, display in [
     (models.Communication, ("subject", "compact", "sent_on", "sender", "visibility")),
     (models.Document, ("title", "compact", "kind", "visibility")),
 ]:
-    admin.site.register(model, list_display=display)
+    admin.site.register(model, PlainAdmin, list_display=display)

@@ -159,7 +159,11 @@ class Compact(VisibilityMixin, TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    history = HistoricalRecords()
+    # Bumped (F() + 1) by every service that changes the compact or one of its records (services._lock):
+    # the compact page caches its overview under this number, so that a change shows at once in every
+    # process. Writes outside the services (the admin site) must bump it too.
+    content_version = models.PositiveIntegerField(_("content version"), default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["content_version"])
 
     objects = CompactQuerySet.as_manager()
 

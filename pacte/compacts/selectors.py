@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from pacte.core.models import Visibility
 
@@ -135,9 +137,16 @@ def compacts_with_non_public(user: User | None) -> QuerySet[Compact]:
 
 
 def get_compact(user: User | None, pk: Any) -> tuple[Compact, Access]:
-    """The compact and what the user may do on it; 404 whether it does not exist or is not theirs."""
+    """The compact and what the user may do on it; 404 whether it does not exist or is not theirs.
+
+    The compact is fetched by its id alone and then shown only when ``access_for`` grants the view:
+    the same rule as ``visible_compacts`` (a participating organisation or a role; the non-public
+    compacts to those who may see non-public information), without its EXISTS subqueries in a query
+    that access_for follows anyway (tests/test_get_compact.py checks that both agree)."""
+    if _anonymous(user):
+        raise Http404
     try:
-        compact = visible_compacts(user).get(pk=pk)
+        compact = Compact.objects.with_current_status().get(pk=pk)
     except (Compact.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     access = access_for(user, compact)
@@ -330,6 +339,40 @@ def compact_overview(compact: Compact, access: Access) -> CompactOverview:
     )
 
 
+def overview_cache_key(compact: Compact, access: Access) -> str:
+    """The key under which the compact page caches what it shows of ``compact_overview``.
+
+    It changes with everything that page depends on: the compact's content version (bumped by every
+    service that writes to the compact), the organisations (their names are shown; they are not
+    records of the compact), the language, today's date (what is upcoming, due, overdue or late) and
+    the user's capabilities (edit links; non-public records). The row's creation time tells apart two
+    compacts that got the same id (a restored database)."""
+    from pacte.accounts.models import Organisation
+
+    organisations = Organisation.objects.aggregate(count=Count("pk"), last=Max("updated_at"))
+    parts = [
+        compact.pk,
+        compact.created_at.isoformat(),
+        compact.content_version,
+        organisations["count"],
+        organisations["last"],
+        get_language(),
+        timezone.localdate().isoformat(),
+        *sorted(access.capabilities),
+    ]
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    return f"compacts:overview:{compact.pk}:{digest}"
+
+
+def compact_rows_cache_key(compacts: list[Compact]) -> str:
+    """The key under which the compact list caches the rendering of these rows: what a row shows
+    comes from the compact alone (changed only through the services, which bump its content version),
+    the language and today's date (expired or not, days left)."""
+    parts: list[Any] = [get_language(), timezone.localdate().isoformat()]
+    parts += [(c.pk, c.created_at.isoformat(), c.content_version) for c in compacts]
+    return "compacts:rows:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def objective_choices(compact: Compact, access: Access) -> QuerySet[Objective]:
     return filter_visibility(compact.objectives.all(), access)
 
@@ -416,53 +459,44 @@ def participating_users(compact: Compact) -> QuerySet[Any]:
 
 
 # -- reads for the REST API (appended; see pacte/compacts/api/) -------------------------------------
-def compacts_with_amounts(user: User | None) -> CompactQuerySet:
-    """``visible_compacts`` annotated, in the same single query, with ``ceiling_amount`` (the US
-    ceiling, when the user may see that record) and ``committed_amount`` (the funding commitments the
-    user may see, as ``compact_overview`` counts them: a non-public figure never leaks into a total).
+def attach_amounts(user: User | None, compacts: list[Compact]) -> list[Compact]:
+    """Set ``ceiling_amount`` (the US ceiling, when the user may see that record) and
+    ``committed_amount`` (the funding commitments the user may see, as ``compact_overview`` counts
+    them: a non-public figure never leaks into a total) on each of ``compacts``, which the user may see.
 
-    Every subquery is correlated on the compact row: whether the user may see non-public records of
-    that compact is one EXISTS per row, and picks between the public-only and the full figures."""
-    from decimal import Decimal as _Decimal
-
-    from django.db.models import BooleanField, Case, DecimalField, Subquery, Value, When
-    from django.db.models.functions import Coalesce
-
-    money = DecimalField(max_digits=16, decimal_places=2)  # type: ignore[var-annotated]
-
-    def ceiling(public_only: bool) -> Subquery:
-        rows = Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.CEILING)
-        if public_only:
-            rows = rows.filter(visibility=Visibility.PUBLIC)
-        return Subquery(rows.values("amount")[:1], output_field=money)
-
-    def committed(public_only: bool) -> Coalesce:
-        rows = Commitment.objects.filter(compact=OuterRef("pk"), kind=Commitment.Kind.FUNDING)
-        if public_only:
-            rows = rows.filter(visibility=Visibility.PUBLIC)
-        total = rows.order_by().values("compact").annotate(total=Sum("amount")).values("total")
-        return Coalesce(Subquery(total, output_field=money), _Decimal("0"), output_field=money)
-
-    qs = visible_compacts(user)
-    if _anonymous(user):
-        return qs.annotate(
-            ceiling_amount=Value(None, output_field=money), committed_amount=Value(_Decimal("0"))
-        )
+    One query for the whole list, whatever its length (the ceiling and funding totals of each compact
+    by visibility), and a second one only when some of these figures are non-public: on which of these
+    compacts the user may see non-public records."""
+    for compact in compacts:
+        compact.ceiling_amount = None  # type: ignore[attr-defined]
+        compact.committed_amount = Decimal("0")  # type: ignore[attr-defined]
+    if not compacts or _anonymous(user):
+        return compacts
     assert user is not None
-    privileged: Any = Value(True) if user.is_superuser else _privileged_q(user)
-    qs = qs.annotate(
-        sees_non_public=Case(
-            When(privileged, then=Value(True)), default=Value(False), output_field=BooleanField()
+    by_id = {compact.pk: compact for compact in compacts}
+    totals = list(
+        Commitment.objects.filter(
+            compact_id__in=by_id, kind__in=[Commitment.Kind.CEILING, Commitment.Kind.FUNDING]
         )
+        .order_by()
+        .values("compact_id", "kind", "visibility")
+        .annotate(total=Sum("amount"))
+        .values_list("compact_id", "kind", "visibility", "total")
     )
-    return qs.annotate(
-        ceiling_amount=Case(
-            When(sees_non_public=True, then=ceiling(public_only=False)), default=ceiling(public_only=True)
-        ),
-        committed_amount=Case(
-            When(sees_non_public=True, then=committed(public_only=False)), default=committed(public_only=True)
-        ),
-    )
+    sees_non_public: set[int] = set()
+    if any(visibility != Visibility.PUBLIC for _id, _kind, visibility, _total in totals):
+        sees_non_public = set(
+            compacts_with_non_public(user).filter(pk__in=by_id).values_list("pk", flat=True)
+        )
+    for compact_id, kind, visibility, total in totals:
+        if visibility != Visibility.PUBLIC and compact_id not in sees_non_public:
+            continue
+        compact = by_id[compact_id]
+        if kind == Commitment.Kind.CEILING:
+            compact.ceiling_amount = total  # type: ignore[attr-defined]  # one ceiling per compact
+        elif total is not None:
+            compact.committed_amount += total  # type: ignore[attr-defined]
+    return compacts
 
 
 def assignable_users(user: User | None) -> QuerySet[Any]:

@@ -3,6 +3,9 @@
 Each public function is one transaction: it locks the compact row, checks the user's capability,
 validates the record (model ``clean()`` plus the cross-record rules below) and saves, or saves
 nothing and raises ``ValidationError`` with field-level messages.
+
+Locking the compact (``_lock``) also bumps its ``content_version``, the number under which the compact
+page caches its overview: every service that changes a compact or one of its records locks it first.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Model, ProtectedError, Sum
+from django.db.models import F, Max, Model, ProtectedError, Sum
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -83,10 +86,19 @@ def compact_of(instance: Model) -> Compact:
 
 
 def _lock(compact: Compact) -> Compact:
-    """Serialise writes on one compact, so that sums (the ceiling) are checked against committed data."""
+    """Serialise writes on one compact, so that sums (the ceiling) are checked against committed data,
+    and bump its content version (the UPDATE takes the row lock): pages cached under the previous
+    number are no longer used. Rolled back with the rest when the service fails."""
     if compact.pk is None:
         return compact
+    bump_content_version(compact)
     return Compact.objects.select_for_update().get(pk=compact.pk)
+
+
+def bump_content_version(compact: Compact) -> None:
+    """What the compact page shows of ``compact`` changed. The services call it through ``_lock``;
+    a write made outside them (the admin site, a data import) calls it too."""
+    Compact.objects.filter(pk=compact.pk).update(content_version=F("content_version") + 1)
 
 
 def _fmt(day: dt.date) -> str:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.conf import settings
@@ -9,11 +10,14 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import connection
 from django.shortcuts import resolve_url
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pacte.accounts.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from pacte.accounts.middleware import SESSION_REFRESHED_KEY
 
 from .conftest import LOGIN_URL, english, password_login
 
@@ -313,15 +317,55 @@ def test_session_lasts_two_hours_of_inactivity_and_ends_with_the_browser(member)
     assert abs((expiry - expected).total_seconds()) < 60
 
 
-def test_each_request_pushes_the_expiry_back(member):
+def _expire_in(client: Client, delta: dt.timedelta, refreshed_seconds_ago: int | None = None) -> None:
+    """Move the stored expiry of the client's session (and, optionally, when it was last written)."""
+    if refreshed_seconds_ago is not None:
+        session = client.session
+        session[SESSION_REFRESHED_KEY] = int(time.time()) - refreshed_seconds_ago
+        session.save()
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=timezone.now() + delta)
+
+
+def test_the_first_request_of_a_session_pushes_the_expiry_back(member):
     client = Client()
     client.force_login(member)
-    row = _session_row(client)
-    row.expire_date = timezone.now() + dt.timedelta(minutes=5)
-    row.save()
+    _expire_in(client, dt.timedelta(minutes=5))
     assert client.get(PROFILE_URL).status_code == 200
     remaining = _session_row(client).expire_date - timezone.now()
     assert remaining > dt.timedelta(hours=1, minutes=59)
+
+
+def test_requests_push_the_expiry_back_once_a_minute_not_on_every_request(member):
+    client = Client()
+    client.force_login(member)
+    assert client.get(PROFILE_URL).status_code == 200  # the session was written: its expiry is 2 h away
+    assert settings.SESSION_REFRESH_INTERVAL == 60
+
+    # Written less than a minute ago: a request reads the session but does not write it.
+    _expire_in(client, dt.timedelta(minutes=5), refreshed_seconds_ago=30)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PROFILE_URL).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    remaining = _session_row(client).expire_date - timezone.now()
+    assert dt.timedelta(minutes=4) < remaining <= dt.timedelta(minutes=5)
+
+    # Written a minute ago or more: the next request pushes the expiry back to 2 h from now.
+    _expire_in(client, dt.timedelta(minutes=5), refreshed_seconds_ago=60)
+    assert client.get(PROFILE_URL).status_code == 200
+    remaining = _session_row(client).expire_date - timezone.now()
+    assert remaining > dt.timedelta(hours=1, minutes=59)
+
+
+def test_a_session_ends_two_hours_after_the_last_write_even_with_requests_in_between(member):
+    """The idle rule holds to within the refresh interval: requests that did not write the session
+    (less than a minute after a write) do not keep it alive past two hours after that write."""
+    client = Client()
+    client.force_login(member)
+    assert client.get(PROFILE_URL).status_code == 200
+    _expire_in(client, -dt.timedelta(seconds=1), refreshed_seconds_ago=30)
+    response = client.get(PROFILE_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
 
 
 def test_a_session_past_its_age_is_no_longer_authenticated(member):

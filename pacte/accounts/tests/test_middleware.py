@@ -1,12 +1,16 @@
 """AdminTwoFactorMiddleware: administrators must set up two-factor login; devices must be used."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pacte.accounts import middleware
 from pacte.accounts.factories import UserFactory
-from pacte.accounts.middleware import needs_second_factor
+from pacte.accounts.middleware import DEVICE_CHECK_SESSION_KEY, needs_second_factor
 
 from .conftest import mark_verified, password_login, totp_code
 
@@ -16,6 +20,7 @@ SETUP_URL = "/accounts/two-factor/setup/"
 VERIFY_URL = "/accounts/two-factor/verify/"
 PROFILE_URL = "/accounts/profile/"
 API_URL = "/api/v1/compacts/"
+REMOVE_URL = "/accounts/two-factor/remove/"
 
 
 def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
@@ -143,3 +148,90 @@ def test_a_session_verified_with_another_users_device_does_not_count(superuser, 
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith(SETUP_URL)
+
+
+# --- Whether the user has a device, remembered in the session for a minute -----------------------------
+
+
+def _age_device_check(client: Client, seconds: int) -> None:
+    session = client.session
+    user_pk, found, checked_at = session[DEVICE_CHECK_SESSION_KEY]
+    session[DEVICE_CHECK_SESSION_KEY] = [user_pk, found, checked_at - seconds]
+    session.save()
+
+
+def test_the_device_check_is_remembered_for_a_minute(member, monkeypatch):
+    calls = []
+
+    def counting(user, confirmed=True):  # type: ignore[no-untyped-def]
+        calls.append(user.pk)
+        return user_has_device(user, confirmed=confirmed)
+
+    monkeypatch.setattr(middleware, "user_has_device", counting)
+    client = logged_in(member)
+    for _ in range(3):
+        assert client.get(PROFILE_URL).status_code == 200
+    assert calls == [member.pk]
+    _age_device_check(client, 60)
+    assert client.get(PROFILE_URL).status_code == 200
+    assert calls == [member.pk, member.pk]
+
+
+def test_a_device_set_up_in_another_session_is_asked_for_within_a_minute(member):
+    client = logged_in(member)
+    assert client.get(PROFILE_URL).status_code == 200  # no device: remembered
+    TOTPDevice.objects.create(user=member, name="phone", confirmed=True)  # set up in another browser
+    assert client.get(PROFILE_URL).status_code == 200  # still within the minute
+    _age_device_check(client, 60)
+    response = client.get(PROFILE_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY_URL)
+
+
+def test_the_check_remembered_belongs_to_the_user_who_made_it(member, superuser):
+    client = logged_in(member)
+    assert client.get(PROFILE_URL).status_code == 200
+    session = client.session
+    remembered = session[DEVICE_CHECK_SESSION_KEY]
+    assert remembered[:2] == [member.pk, False]
+    # The same session data for another user (e.g. a login as someone else that kept the data):
+    session[DEVICE_CHECK_SESSION_KEY] = [superuser.pk + 1000, True, remembered[2]]
+    session.save()
+    assert client.get(PROFILE_URL).status_code == 200  # checked again, not taken from another user
+
+
+def test_the_setup_page_checks_the_devices_itself_so_that_no_redirect_loop_follows(superuser):
+    client = logged_in(superuser)
+    assert client.get("/compacts/")["Location"].startswith(SETUP_URL)  # no device: remembered
+    TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)  # set up in another browser
+    response = client.get(SETUP_URL)
+    assert response.status_code == 302
+    assert response["Location"] == PROFILE_URL  # already set up
+    response = client.get(PROFILE_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY_URL)  # not back to the set-up page
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_verify_page_checks_the_devices_itself(member, member_device):
+    client = Client()
+    password_login(client, "awa")
+    assert client.get(PROFILE_URL)["Location"].startswith(VERIFY_URL)  # a device: remembered
+    member_device.delete()  # turned off in another browser
+    response = client.get(VERIFY_URL)
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200  # no loop back to the verify page
+    assert client.get(PROFILE_URL).status_code == 200
+
+
+def test_turning_two_factor_off_is_seen_at_once(member, member_device):
+    client = logged_in(member)
+    assert client.get(PROFILE_URL)["Location"].startswith(VERIFY_URL)  # remembered: a device
+    mark_verified(client, member_device)
+    session = client.session
+    session[DEVICE_CHECK_SESSION_KEY] = [member.pk, True, int(time.time())]
+    session.save()
+    response = client.post(REMOVE_URL, {"remove-code": totp_code(member_device)})
+    assert response.status_code == 302
+    assert DEVICE_CHECK_SESSION_KEY not in client.session
+    assert client.get("/compacts/").status_code == 200

@@ -1,4 +1,4 @@
-"""Template helpers of the compacts pages: USWDS form fields, visibility tags, country names."""
+"""Template helpers of the compacts pages: USWDS form fields, visibility tags, country names, row URLs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -65,3 +66,25 @@ def visibility_tag(record: Any) -> str:
 @register.filter
 def country(code: str) -> str:
     return country_label(code)
+
+
+# A record id no real URL of a page holds: reversed in its place, then replaced by each row's id.
+_PLACEHOLDER = 2_147_483_646
+
+
+@register.simple_tag(takes_context=True)
+def row_url(context: template.Context, name: str, *args: Any) -> str:
+    """``{% url name *args %}`` for the rows of a table, whose last argument (an id) changes from row
+    to row: the URL is reversed once per template rendering, with a placeholder for the id."""
+    *fixed, last = args
+    if not isinstance(last, int) or isinstance(last, bool):
+        return reverse(name, args=args)
+    known: dict[tuple[Any, ...], list[str]] = context.render_context.setdefault("row_url", {})  # type: ignore[arg-type,assignment]
+    key = (name, *fixed)
+    parts = known.get(key)
+    if parts is None:
+        parts = reverse(name, args=[*fixed, _PLACEHOLDER]).split(str(_PLACEHOLDER))
+        known[key] = parts
+    if len(parts) != 2:  # the placeholder matched elsewhere too: reverse as {% url %} does
+        return reverse(name, args=args)
+    return f"{parts[0]}{last}{parts[1]}"

@@ -311,11 +311,18 @@ def _detail_queries(client, compact, n_activities, django_assert_max_num_queries
             compact=compact, party=us, name=f"FP {pillar}", email="a@example.org"
         )
         models.Signatory.objects.create(compact=compact, party=us, name=f"S {pillar}", title="T")
-    # 8 for the session, user, OTP devices and savepoints; 15 for the compact, the access and the overview
-    with django_assert_max_num_queries(23):
+    # 8 for the session, user, OTP devices and savepoints (the first request of a session); 16 for the
+    # compact, the access, the cache key and the overview
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("compacts:detail", args=[compact.pk]))
     assert response.status_code == 200
     assert response.content.decode().count('id="activity-') == 4 * n_activities
+    # Then the overview comes from the cache, and the session needs no check nor save for a minute:
+    # session, user, savepoint and release; the compact, the access (two) and the cache key.
+    with django_assert_max_num_queries(8):
+        again = client.get(reverse("compacts:detail", args=[compact.pk]))
+    overview = response.content.decode().split('id="term-heading"')[1]
+    assert again.content.decode().split('id="term-heading"')[1] == overview
 
 
 @pytest.mark.parametrize("n_activities", [5, 60])

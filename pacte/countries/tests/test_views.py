@@ -67,6 +67,8 @@ class TestCountryList:
             return len(ctx.captured_queries)
 
         populate(catalogue, 10)
+        # The first request of a session also reads the two-factor device (then kept in the session).
+        government_client.get(reverse("countries:list"))
         ten = queries()
         populate(catalogue, 40, start=10)
         html = _html(government_client.get(reverse("countries:list")))
@@ -147,6 +149,7 @@ class TestProfile:
                 assert staff_client.get(reverse("countries:detail", args=[iso3])).status_code == 200
             return len(ctx.captured_queries)
 
+        staff_client.get(reverse("countries:list"))  # the session's first request reads more
         assert queries("AAA") == queries("BBB")
 
 
