@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("pacte.accounts.urls")),
     path("compacts/", include("pacte.compacts.urls")),
+    path("compacts/<int:pk>/results/", include("pacte.results.urls")),
     path("countries/", include("pacte.countries.urls")),
     path("api/v1/", include("config.api_urls")),
     # One login for the whole site, with lockout and two-factor login: the admin's own form is not used.

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "pacte.core",
     "pacte.accounts",
     "pacte.compacts",
+    "pacte.results",
     "pacte.countries",
 ]
 
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Pushes the session's expiry back at most once a minute (see SESSION_REFRESH_INTERVAL).
+    "pacte.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,9 +127,23 @@ AXES_VERBOSE = False
 # Two-factor login (django-otp, TOTP). Mandatory for site administrators.
 OTP_TOTP_ISSUER = "Pacte"
 
-# Sessions end after two hours without activity, and when the browser closes.
+# Sessions end after two hours without activity, and when the browser closes. The expiry is pushed
+# back by pacte.accounts.middleware.SessionRefreshMiddleware when the session was last written a
+# minute ago or more, not on every request (a write per page cost more than the rest of the request).
 SESSION_COOKIE_AGE = 2 * 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_INTERVAL = 60
+
+# A memory cache per process. The compact page keeps its rendered overview there, under a key that
+# changes with every write to the compact (its content version, in the database), so that no process
+# shows a stale page; MAX_ENTRIES bounds the memory (an overview weighs some 60 kB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pacte",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -38,6 +38,11 @@ class Capability(enum.StrEnum):
     MANAGE_ACCESS = "manage_access"  # memberships and participating organisations
     COMMUNICATE = "communicate"  # record written communications
     RECORD_MEETINGS = "record_meetings"  # meetings and the monitoring committee
+    # Results (section VI). Reporting also needs the organisation to be named as a reporter of the
+    # indicator; reviewers never approve their own organisation's values.
+    DEFINE_INDICATORS = "define_indicators"  # units, baselines, targets, disaggregations, reporters
+    REPORT_RESULTS = "report_results"  # submit values and write the annual report's narrative
+    REVIEW_RESULTS = "review_results"  # approve or return submissions, lock periods
 
 
 R = Membership.Role
@@ -45,10 +50,19 @@ C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     R.PROGRAMME_OFFICER: frozenset(C),
     R.GOVERNMENT_FOCAL_POINT: frozenset(
-        {C.VIEW, C.VIEW_NON_PUBLIC, C.EDIT, C.COMMUNICATE, C.RECORD_MEETINGS}
+        {C.VIEW, C.VIEW_NON_PUBLIC, C.EDIT, C.COMMUNICATE, C.RECORD_MEETINGS, C.REPORT_RESULTS}
     ),
-    R.IMPLEMENTING_PARTNER: frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE}),
-    R.MONITORING_COMMITTEE_MEMBER: frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE, C.RECORD_MEETINGS}),
+    R.IMPLEMENTING_PARTNER: frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE, C.REPORT_RESULTS}),
+    R.MONITORING_COMMITTEE_MEMBER: frozenset(
+        {
+            C.VIEW,
+            C.VIEW_NON_PUBLIC,
+            C.COMMUNICATE,
+            C.RECORD_MEETINGS,
+            C.DEFINE_INDICATORS,
+            C.REVIEW_RESULTS,
+        }
+    ),
     R.VIEWER: frozenset({C.VIEW}),
 }
 PRIVILEGED_PARTICIPATIONS = (Participation.Role.PARTY_BODY, Participation.Role.IMPLEMENTING_PARTNER)
@@ -109,7 +123,8 @@ def access_for(user: User | None, compact: Compact) -> Access:
         if participation is not None:
             capabilities.add(C.VIEW)
             if participation.role in PRIVILEGED_PARTICIPATIONS:
-                capabilities.add(C.VIEW_NON_PUBLIC)
+                # Party bodies and implementing partners see non-public records and report results.
+                capabilities |= {C.VIEW_NON_PUBLIC, C.REPORT_RESULTS}
     if compact.visibility != "public" and C.VIEW_NON_PUBLIC not in capabilities:
         return NO_ACCESS
     return Access(frozenset(capabilities), role=role)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
@@ -24,6 +25,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,6 +53,7 @@ from .models import (
     Signatory,
 )
 from .permissions import Access, Capability, can_create_compact
+from .templatetags.compact_tabs import extra_meeting_links
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -67,6 +70,10 @@ else:
 
 # 25 rows a page: light pages on slow connections, and half the rendering of 50.
 PAGE_SIZE = 25
+# How long a process keeps a rendered compact overview or rows of the list. Their keys change with
+# every change to the compacts (selectors.overview_cache_key, compact_rows_cache_key), so this only
+# bounds the memory held by unused entries.
+OVERVIEW_CACHE_SECONDS = 6 * 60 * 60
 
 
 # -- shared helpers -----------------------------------------------------------------------------------
@@ -412,8 +419,16 @@ def compact_list(request: AuthedRequest) -> HttpResponse:
     else:
         status = ""
     page = Paginator(compacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The rows, rendered once per process for these compacts as they are now (see compact_detail).
+    rows = list(page.object_list)
+    key = selectors.compact_rows_cache_key(rows)
+    rows_html = cache.get(key) if rows else ""
+    if rows_html is None:
+        rows_html = render_to_string("compacts/_compact_rows.html", {"compacts": rows})
+        cache.set(key, rows_html, OVERVIEW_CACHE_SECONDS)
     context = {
         "page": page,
+        "rows_html": rows_html,
         "status": status,
         "statuses": Compact.Status.choices,
         "can_create": can_create_compact(request.user),
@@ -493,6 +508,26 @@ def compact_status(request: AuthedRequest, compact: Compact, access: Access, act
 
 @compact_view("GET")
 def compact_detail(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
+    """The compact page: a header (status, days left, buttons), then the overview of the compact, which
+    is rendered once and cached per process under a key that changes with the compact's content
+    version, the language, the date and the user's capabilities (``selectors.overview_cache_key``)."""
+    key = selectors.overview_cache_key(compact, access)
+    overview_html = cache.get(key)
+    if overview_html is None:
+        overview_html = render_to_string("compacts/_overview.html", _overview_context(compact, access))
+        cache.set(key, overview_html, OVERVIEW_CACHE_SECONDS)
+    context = {
+        "compact": compact,
+        "access": access,
+        "overview_html": overview_html,
+        "actions": _available_actions(compact, access),
+    }
+    return _page(request, "compacts/compact_detail.html", context)
+
+
+def _overview_context(compact: Compact, access: Access) -> dict[str, Any]:
+    """What compacts/_overview.html shows. Rendered without the request: nothing about the user but
+    their capabilities may appear in it, since it is shared by every user with the same ones."""
     overview = selectors.compact_overview(compact, access)
     # Attach what the page shows next to each pillar, objective and party (no extra queries).
     for pillar in overview.pillars:
@@ -513,17 +548,15 @@ def compact_detail(request: AuthedRequest, compact: Compact, access: Access) -> 
     by_kind: dict[str, list[Commitment]] = {}
     for commitment in overview.commitments:
         by_kind.setdefault(commitment.kind, []).append(commitment)
-    context = {
+    return {
         "compact": compact,
-        "access": access,
+        "caps": _capabilities(access),
         "o": overview,
         "funding": by_kind.get(Commitment.Kind.FUNDING, []),
         "contributions": by_kind.get(Commitment.Kind.IN_KIND, [])
         + by_kind.get(Commitment.Kind.FINANCIAL, []),
         "extensions": [a for a in overview.amendments if a.kind == Amendment.Kind.EXTENSION],
-        "actions": _available_actions(compact, access),
     }
-    return _page(request, "compacts/compact_detail.html", context)
 
 
 # -- pages with a list and a form: communications, meetings, documents ---------------------------------
@@ -568,8 +601,12 @@ def communications(request: AuthedRequest, compact: Compact, access: Access) -> 
 def meetings(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     def extra(compact: Compact, access: Access) -> dict[str, Any]:
         committee = selectors.compact_records(compact, access, MonitoringCommittee).first()
+        meetings = list(selectors.meetings_for(compact, access))
+        links = extra_meeting_links(compact, meetings)
+        for meeting in meetings:
+            meeting.extra_links = links.get(meeting.pk, [])  # type: ignore[attr-defined]
         return {
-            "meetings": selectors.meetings_for(compact, access),
+            "meetings": meetings,
             "committee": committee,
             "members": selectors.committee_members(compact) if committee else [],
         }

@@ -58,14 +58,16 @@ ALL = frozenset(C)
 EXPECTED: dict[str, frozenset[Capability]] = {
     R.PROGRAMME_OFFICER: ALL,
     R.GOVERNMENT_FOCAL_POINT: frozenset(
-        {C.VIEW, C.VIEW_NON_PUBLIC, C.EDIT, C.COMMUNICATE, C.RECORD_MEETINGS}
+        {C.VIEW, C.VIEW_NON_PUBLIC, C.EDIT, C.COMMUNICATE, C.RECORD_MEETINGS, C.REPORT_RESULTS}
     ),
-    R.IMPLEMENTING_PARTNER: frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE}),
-    R.MONITORING_COMMITTEE_MEMBER: frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE, C.RECORD_MEETINGS}),
+    R.IMPLEMENTING_PARTNER: frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE, C.REPORT_RESULTS}),
+    R.MONITORING_COMMITTEE_MEMBER: frozenset(
+        {C.VIEW, C.VIEW_NON_PUBLIC, C.COMMUNICATE, C.RECORD_MEETINGS, C.DEFINE_INDICATORS, C.REVIEW_RESULTS}
+    ),
     R.VIEWER: frozenset({C.VIEW}),
     "site_admin": ALL,
-    "party_body_organisation": frozenset({C.VIEW, C.VIEW_NON_PUBLIC}),
-    "implementing_partner_organisation": frozenset({C.VIEW, C.VIEW_NON_PUBLIC}),
+    "party_body_organisation": frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.REPORT_RESULTS}),
+    "implementing_partner_organisation": frozenset({C.VIEW, C.VIEW_NON_PUBLIC, C.REPORT_RESULTS}),
     "observer_organisation": frozenset({C.VIEW}),
     "outsider": frozenset(),
     "inactive_programme_officer": frozenset(),

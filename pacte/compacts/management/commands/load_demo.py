@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from io import StringIO
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pacte.accounts.models import Organisation, User
@@ -76,14 +79,24 @@ class Command(BaseCommand):
                     "published password. Pass --allow-production if you really want them."
                 )
             )
+        apps_output = StringIO()
         try:
             with transaction.atomic():
                 report = DemoLoader(self.stderr).load()
+                # Then the demo data of the apps built on the registry (e.g. results), in the same
+                # transaction: each app config may name a ``demo_loader(stdout=…)`` by dotted path.
+                for config in django_apps.get_app_configs():
+                    loader = getattr(config, "demo_loader", None)
+                    if loader:
+                        import_string(loader)(stdout=apps_output)
+                        apps_output.write("\n")
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(
                 _("The demo data could not be loaded, nothing was saved: %(error)s") % {"error": exc}
             ) from exc
         self.stdout.write(report)
+        if apps_output.getvalue().strip():
+            self.stdout.write(apps_output.getvalue().rstrip("\n"))
 
 
 class DemoLoader:
