@@ -8,11 +8,10 @@ user may not see it, whatever the HTTP method), then the record with ``selectors
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -22,8 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.http.response import HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -54,19 +52,8 @@ from .models import (
 )
 from .permissions import Access, Capability, can_create_compact
 from .templatetags.compact_tabs import extra_meeting_links
-
-if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    from pacte.accounts.models import User
-
-    class AuthedRequest(HttpRequest):
-        """What the middleware adds to a request of a signed-in user (login_required on every view)."""
-
-        user: User
-        htmx: HtmxDetails
-else:
-    AuthedRequest = HttpRequest
+from .web import AuthedRequest, compact_view
+from .web import require as _require
 
 # 25 rows a page: light pages on slow connections, and half the rendering of 50.
 PAGE_SIZE = 25
@@ -80,33 +67,6 @@ OVERVIEW_CACHE_SECONDS = 6 * 60 * 60
 def _data(request: AuthedRequest) -> Any:
     """The submitted data, or None on GET (so that a POST with no fields still binds the form)."""
     return request.POST if request.method == "POST" else None
-
-
-View = Callable[..., HttpResponseBase]
-
-
-def compact_view(*methods: str) -> Callable[[View], View]:
-    """A page of one compact: login required, then the compact (404 when the user may not see it,
-    whatever the method), then the HTTP method (405). The view receives ``compact`` and ``access``."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @functools.wraps(view)
-        def wrapper(request: AuthedRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
-            compact, access = selectors.get_compact(request.user, pk)
-            allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
-            if request.method not in allowed:
-                return HttpResponseNotAllowed(methods)
-            return view(request, compact, access, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _require(access: Access, capability: Capability) -> None:
-    if capability not in access:
-        raise PermissionDenied
 
 
 def _capabilities(access: Access) -> dict[str, bool]:

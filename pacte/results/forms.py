@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from pacte.accounts.models import Organisation
 from pacte.compacts.models import Compact
 
-from . import periods
+from . import periods, services
 from .models import (
     Dimension,
     DisaggregationCategory,
@@ -77,22 +77,8 @@ def version_field() -> forms.IntegerField:
 
 
 # -- indicator definitions -------------------------------------------------------------------------------
-DEFINITION_FIELDS = [
-    "unit",
-    "unit_label",
-    "numerator_label",
-    "denominator_label",
-    "numerator_may_exceed_denominator",
-    "direction",
-    "cumulation",
-    "frequency",
-    "baseline_value",
-    "baseline_numerator",
-    "baseline_denominator",
-    "baseline_year",
-    "baseline_source",
-    "notes",
-]
+# The fields the form edits: those ``services.define_indicator`` accepts.
+DEFINITION_FIELDS = list(services.DEFINITION_FIELDS)
 
 
 def category_label(category: DisaggregationCategory) -> str:

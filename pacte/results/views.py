@@ -1,7 +1,7 @@
 """Web pages of results: progress, indicator definitions and targets, submissions and their review.
 
 Thin: ``selectors`` read (and decide what the user may see), ``services`` write (and decide what the
-user may do), forms collect the input. Every page (``results_view``) first fetches the compact with
+user may do), forms collect the input. Every page (``compact_view``) first fetches the compact with
 ``pacte.compacts.selectors.get_compact`` (404 when the user may not see it, whatever the method), then
 the record through a results selector (404 when invisible to this user), then checks the capability
 (403).
@@ -9,20 +9,16 @@ the record through a results selector (404 when invisible to this user), then ch
 
 from __future__ import annotations
 
-import functools
 import os
 import zlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.http.response import HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,20 +28,11 @@ from django.utils.translation import gettext as _
 from pacte.compacts import selectors as compact_selectors
 from pacte.compacts.models import Compact, Indicator
 from pacte.compacts.permissions import Access, Capability
+from pacte.compacts.web import AuthedRequest, compact_view
+from pacte.compacts.web import require as _require
 
 from . import aggregation, charts, forms, selectors, services
 from .models import Dimension, DisaggregationCategory, Evidence, IndicatorDefinition, Submission
-
-if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    from pacte.accounts.models import User
-
-    class AuthedRequest(HttpRequest):
-        user: User
-        htmx: HtmxDetails
-else:
-    AuthedRequest = HttpRequest
 
 PAGE_SIZE = 25
 # Who may report on behalf of any reporting organisation (contract: services accept ``organisation=``).
@@ -63,33 +50,6 @@ SECTIONS = [
 
 
 # -- shared helpers ---------------------------------------------------------------------------------------
-View = Callable[..., HttpResponseBase]
-
-
-def results_view(*methods: str) -> Callable[[View], View]:
-    """A results page of one compact: login required, then the compact (404 when the user may not see
-    it, whatever the method), then the HTTP method (405). The view receives ``compact`` and ``access``."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @functools.wraps(view)
-        def wrapper(request: AuthedRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
-            compact, access = compact_selectors.get_compact(request.user, pk)
-            allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
-            if request.method not in allowed:
-                return HttpResponseNotAllowed(methods)
-            return view(request, compact, access, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _require(access: Access, capability: Capability) -> None:
-    if capability not in access:
-        raise PermissionDenied
-
-
 def _data(request: AuthedRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
@@ -159,7 +119,7 @@ def _reportable_ids(request: AuthedRequest, compact: Compact, access: Access) ->
 
 
 # -- progress -------------------------------------------------------------------------------------------
-@results_view("GET")
+@compact_view("GET")
 def progress(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     """The progress of the compact. Its content (``progress_body.html``) is cached as rendered under
     ``selectors.progress_cache_key`` plus what the fragment shows of the user (the "Define" links):
@@ -216,7 +176,7 @@ def _chart(
     )
 
 
-@results_view("GET")
+@compact_view("GET")
 def indicator_detail(
     request: AuthedRequest, compact: Compact, access: Access, definition_pk: int
 ) -> HttpResponse:
@@ -244,7 +204,7 @@ def indicator_detail(
     return _page(request, "results/indicator_detail.html", context)
 
 
-@results_view("GET")
+@compact_view("GET")
 def indicator_chart(
     request: AuthedRequest, compact: Compact, access: Access, definition_pk: int
 ) -> HttpResponse:
@@ -258,7 +218,7 @@ def indicator_chart(
 
 
 # -- definitions and targets ------------------------------------------------------------------------------
-@results_view("GET")
+@compact_view("GET")
 def definitions(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     context = {
         "compact": compact,
@@ -273,7 +233,7 @@ def definitions(request: AuthedRequest, compact: Compact, access: Access) -> Htt
     return _page(request, "results/definitions.html", context)
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def definition_edit(
     request: AuthedRequest, compact: Compact, access: Access, indicator_pk: int
 ) -> HttpResponse:
@@ -322,7 +282,7 @@ def definition_edit(
     return _page(request, "results/definition_form.html", context, status=max(status, _status(form)))
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def targets_edit(
     request: AuthedRequest, compact: Compact, access: Access, definition_pk: int
 ) -> HttpResponse:
@@ -371,7 +331,7 @@ def _add_target_errors(form: forms.TargetsForm, error: ValidationError) -> None:
 
 
 # -- submissions ------------------------------------------------------------------------------------------
-@results_view("GET")
+@compact_view("GET")
 def submissions(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     organisations = list(compact_selectors.participating_organisations(compact).order_by("name"))
     filters = forms.SubmissionFilterForm(request.GET or None, organisations=organisations)
@@ -491,7 +451,7 @@ def _saved_message(submission: Submission) -> str:
     return _("Saved as a draft: submit it for review when it is complete.")
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def submission_create(
     request: AuthedRequest, compact: Compact, access: Access, definition_pk: int
 ) -> HttpResponse:
@@ -517,7 +477,7 @@ def submission_create(
     return _page(request, "results/submission_form.html", context, status=max(status, _status(form)))
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def submission_edit(
     request: AuthedRequest, compact: Compact, access: Access, submission_pk: int
 ) -> HttpResponse:
@@ -656,7 +616,7 @@ def _submission_flags(submission: Submission, total: Any, parts: list[Any]) -> l
     return flags
 
 
-@results_view("GET")
+@compact_view("GET")
 def submission_detail(
     request: AuthedRequest, compact: Compact, access: Access, submission_pk: int
 ) -> HttpResponse:
@@ -666,7 +626,7 @@ def submission_detail(
     )
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def submission_transition(
     request: AuthedRequest, compact: Compact, access: Access, submission_pk: int, action: str
 ) -> HttpResponse:
@@ -702,7 +662,7 @@ def submission_transition(
     return _page(request, "results/submission_transition.html", context, status=max(status, _status(form)))
 
 
-@results_view("GET")
+@compact_view("GET")
 def evidence_download(
     request: AuthedRequest, compact: Compact, access: Access, submission_pk: int, evidence_pk: int
 ) -> FileResponse:
@@ -717,7 +677,7 @@ def evidence_download(
     return FileResponse(handle, as_attachment=True, filename=os.path.basename(evidence.file.name))
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def lock_period(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     _require(access, Capability.REVIEW_RESULTS)
     form = forms.LockPeriodForm(_data(request))

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from pacte.accounts.models import Organisation
 from pacte.compacts import selectors as compact_selectors
 from pacte.compacts.models import Compact, Meeting, Objective
 from pacte.compacts.permissions import Access, Capability
+from pacte.compacts.web import AuthedRequest, View, compact_view
 
 from . import report, selectors, services
 from .models import NarrativeSection
@@ -36,31 +36,22 @@ from .models import NarrativeSection
 if TYPE_CHECKING:
     from pacte.accounts.models import User
 
-    class AuthedRequest(HttpRequest):
-        user: User
-else:
-    AuthedRequest = HttpRequest
-
-View = Callable[..., HttpResponseBase]
-
 
 def report_view(*methods: str, with_year: bool = True) -> Callable[[View], View]:
-    """A page of one compact's annual report: login, the compact (404), the method (405), the year
-    (404 outside the term). The view receives ``compact``, ``access`` and ``year``."""
+    """A page of one compact's annual report: ``compact_view`` (login, the compact (404), the method
+    (405)), then the year (404 outside the term). The view receives ``compact``, ``access`` and ``year``."""
 
     def decorator(view: View) -> View:
-        @login_required
+        @compact_view(*methods)
         @functools.wraps(view)
-        def wrapper(request: AuthedRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
-            compact, access = compact_selectors.get_compact(request.user, pk)
-            allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
-            if request.method not in allowed:
-                return HttpResponseNotAllowed(methods)
+        def inner(
+            request: AuthedRequest, compact: Compact, access: Access, **kwargs: Any
+        ) -> HttpResponseBase:
             if with_year and kwargs.get("year") not in report.term_years(compact):
                 raise Http404
             return view(request, compact, access, **kwargs)
 
-        return wrapper
+        return inner
 
     return decorator
 

@@ -25,7 +25,7 @@ from pacte.compacts.permissions import Access, Capability
 
 from . import xlsx
 from .forms import UswdsForm, add_service_errors
-from .views import _require, results_view
+from .views import _require, compact_view
 
 if TYPE_CHECKING:
     from .views import AuthedRequest
@@ -128,7 +128,7 @@ def _page(
     return render(request, "results/upload.html", context, status=status)
 
 
-@results_view("GET")
+@compact_view("GET")
 def template_download(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     _require(access, Capability.REPORT_RESULTS)
     on_behalf = xlsx.may_report_for_others(request.user, access)
@@ -160,7 +160,7 @@ def template_download(request: AuthedRequest, compact: Compact, access: Access) 
     return _page(request, compact, access, template_form=form, status=400)
 
 
-@results_view("GET", "POST")
+@compact_view("GET", "POST")
 def upload(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
     _require(access, Capability.REPORT_RESULTS)
     if request.method != "POST":
