@@ -79,6 +79,7 @@ makemessages:
 bench: install
 	$(PY) bench/compacts_bench.py
 	$(PY) bench/results_bench.py --drop
+	$(PY) bench/grants_bench.py --drop
 
 clean:
 	rm -rf var/pacte.sqlite3 var/static var/test-media

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", include("pacte.compacts.api_urls")),
     path("", include("pacte.results.api_urls")),
+    path("", include("pacte.grants.api_urls")),
     path("", include("pacte.countries.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

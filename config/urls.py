@@ -15,6 +15,7 @@ urlpatterns = [
     path("compacts/", include("pacte.compacts.urls")),
     path("compacts/<int:pk>/results/", include("pacte.results.urls")),
     path("countries/", include("pacte.countries.urls")),
+    path("grants/", include("pacte.grants.urls")),
     path("api/v1/", include("config.api_urls")),
     # One login for the whole site, with lockout and two-factor login: the admin's own form is not used.
     path(

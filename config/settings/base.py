@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "pacte.accounts",
     "pacte.compacts",
     "pacte.results",
+    "pacte.grants",
     "pacte.countries",
 ]
 
@@ -212,3 +213,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# -- IATI publication (pacte.grants.iati) ---------------------------------------------------------
+# The reporting organisation of the IATI activity export: its registry identifier (the US
+# government's publisher identifier, https://iatiregistry.org/publisher/about/unitedstates) and name.
+# Every activity identifier starts with this reference (IATI rule 1.1.21).
+IATI_REPORTING_ORG_REF = "US-USAGOV"
+IATI_REPORTING_ORG_NAME = "U.S. Department of State – Office to Monitor and Combat Trafficking in Persons"

@@ -63,6 +63,18 @@ class Organisation(TimeStampedModel):
     phone = models.CharField(_("telephone"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
     address = models.TextField(_("address"), blank=True)
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=100,
+        blank=True,
+        help_text=_("Legal registration in its country (for example the RCCM number or the NGO's approval)."),
+    )
+    iati_ref = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example XM-DAC-41122 (UNICEF). Left empty when the organisation has none."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
