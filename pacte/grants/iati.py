@@ -31,7 +31,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -849,7 +849,7 @@ class ActivityStream(Iterator[bytes]):
         and with it the database cursor it reads from, now rather than when garbage is collected."""
         self._chunks.close()
 
-    def _generate(self) -> Iterator[bytes]:
+    def _generate(self) -> Generator[bytes, None, None]:
         buffer = io.BytesIO()
         generated = iso_datetime(timezone.now())
         with etree.xmlfile(buffer, encoding="utf-8") as xf:
