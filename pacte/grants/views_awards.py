@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -149,10 +151,21 @@ def award_edit(request: AuthedRequest, award: Award) -> HttpResponse:
 # -- list and detail --------------------------------------------------------------------------------------
 @page_view("GET")
 def award_list(request: AuthedRequest) -> HttpResponse:
-    queryset = selectors.visible_awards(request.user).select_related("organisation", "compact")
-    paginator = Paginator(queryset.order_by("-start_date", "reference", "pk"), 25)
-    context = {"page": paginator.get_page(request.GET.get("page")), "grants_section": "awards"}
-    return page(request, "grants/award_list.html", context)
+    """The awards the user may see, 25 a page. The body is rendered once per process and cached under
+    ``selectors.portfolio_cache_key`` (it changes with every grants write, the compacts, the
+    organisations, the user's scope, the language and the query)."""
+    key = selectors.portfolio_cache_key(request.user, "awards?" + request.GET.urlencode())
+    body_html = cache.get(key) if key else None
+    if body_html is None:
+        queryset = selectors.visible_awards(request.user).select_related("organisation", "compact")
+        paginator = Paginator(queryset.order_by("-start_date", "reference", "pk"), 25)
+        body_html = render_to_string(
+            "grants/_award_list_body.html",
+            {"page": paginator.get_page(request.GET.get("page"))},
+        )
+        if key:
+            cache.set(key, body_html, selectors.PORTFOLIO_CACHE_SECONDS)
+    return page(request, "grants/award_list.html", {"body_html": body_html, "grants_section": "awards"})
 
 
 def _transaction_kinds(request: AuthedRequest, award: Award) -> list[str] | None:

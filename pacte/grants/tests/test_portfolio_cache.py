@@ -83,3 +83,15 @@ def test_one_users_cached_page_never_answers_for_another(  # type: ignore[no-unt
     assert name not in body(outsider_client, group_by="partner")
     assert name in body(applicant_client, group_by="partner")
     assert name not in body(outsider_client, group_by="partner")
+
+
+def test_the_award_list_is_cached_per_scope_and_shows_a_new_award_at_once(  # type: ignore[no-untyped-def]
+    award, officer, officer_client, outsider_client, applicant_client
+):
+    services.grants_changed()
+    url = "/grants/awards/"
+    assert award.reference in officer_client.get(url).content.decode()
+    assert award.reference not in outsider_client.get(url).content.decode()
+    assert award.reference in applicant_client.get(url).content.decode()
+    services.update_award(user=officer, award=award, data={"title": "Titre changé (test)"})
+    assert "Titre changé (test)" in officer_client.get(url).content.decode()
