@@ -12,6 +12,9 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+# The suite runs on every core (pytest-xdist; one test database per worker). PYTEST_ARGS="-n 0" runs it
+# in one process, PYTEST_ARGS="-n 0 path::test" one test.
+PYTEST_ARGS ?= -n auto
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 

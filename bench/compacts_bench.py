@@ -18,7 +18,8 @@ What it does, in order:
 4. checks that each endpoint answers 200 with the expected content (a fast 302 or 404 is not a
    measurement); runs one request of each in-process to list its SQL queries and have PostgreSQL
    time each SELECT (EXPLAIN ANALYZE: execution, planning, JIT compilation), one more with an empty
-   cache (the compact page caches its overview: what the first view after a change costs) and
+   cache (the compact page caches its overview, the lists what they show each user: what the first
+   view after a change costs) and
    ``--sequential`` (200) more one after the other, whose CPU time per request is steadier than
    figures under load on a shared machine; then runs wrk
    (10 connections, 2 threads, bench/wrk_report.lua) against each endpoint after a warm-up, while
@@ -935,8 +936,8 @@ def profile_queries(endpoint: Endpoint, user_id: int, repeat: int = 3, sequentia
     """Run the endpoint in-process (same settings) and record its SQL: how many queries, which, and
     what PostgreSQL spends on each SELECT (EXPLAIN ANALYZE: planning, execution, JIT compilation).
 
-    Then, with an empty cache, one more request (the compact page renders its overview again: what
-    the first view after a change costs), and ``sequential`` requests one after the other, timed in
+    Then, with an empty cache, one more request (the page or list is computed again: what the first
+    view after a change costs), and ``sequential`` requests one after the other, timed in
     CPU time of this process (Django only: PostgreSQL's share is not in it)."""
     from django.core.cache import cache
     from django.db import connection

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 
 from .models import Compact, Membership, Participation
 
@@ -95,36 +96,62 @@ class Access:
 NO_ACCESS = Access()
 
 
+def _membership_roles(user: User) -> Any:
+    # A deactivated organisation takes its people's access with it.
+    return Membership.objects.filter(user=user, user__organisation__is_active=True).values("role")
+
+
+def _participation_roles(organisation_id: int) -> Any:
+    return Participation.objects.filter(organisation_id=organisation_id, organisation__is_active=True).values(
+        "role"
+    )
+
+
+def role_annotations(user: User) -> dict[str, Any]:
+    """Annotations that carry the user's role on each compact and their organisation's participation,
+    so that ``access_for`` reads them from the compact's own query instead of two more queries (the
+    compact page and every page of a compact fetch the compact this way: selectors.get_compact)."""
+    return {
+        "access_user_id": Value(user.pk, output_field=IntegerField()),
+        "access_membership_role": Subquery(_membership_roles(user).filter(compact=OuterRef("pk"))[:1]),
+        "access_participation_role": (
+            Subquery(_participation_roles(user.organisation_id).filter(compact=OuterRef("pk"))[:1])
+            if user.organisation_id
+            else Value(None, output_field=CharField())
+        ),
+    }
+
+
+def _roles(user: User, compact: Compact) -> tuple[str | None, str | None]:
+    """The user's role on ``compact`` and their organisation's participation, or None for each."""
+    if getattr(compact, "access_user_id", None) == user.pk:  # annotated by role_annotations(user)
+        return compact.access_membership_role, compact.access_participation_role  # type: ignore[attr-defined]
+    membership = _membership_roles(user).filter(compact=compact).first()
+    participation = None
+    if user.organisation_id:
+        participation = _participation_roles(user.organisation_id).filter(compact=compact).first()
+    return (
+        membership["role"] if membership else None,
+        participation["role"] if participation else None,
+    )
+
+
 def access_for(user: User | None, compact: Compact) -> Access:
-    """What ``user`` may do on ``compact``. Two small queries at most; cache per request if needed."""
+    """What ``user`` may do on ``compact``: two small queries, or none when the compact was fetched
+    with ``role_annotations(user)``."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
     if user.is_superuser:
         return Access(frozenset(C), role="site_admin")
     capabilities: set[Capability] = set()
-    role = None
-    # A deactivated organisation takes its people's access with it.
-    membership = (
-        Membership.objects.filter(compact=compact, user=user, user__organisation__is_active=True)
-        .only("role")
-        .first()
-    )
-    if membership is not None:
-        role = membership.role
-        capabilities |= ROLE_CAPABILITIES[membership.role]
-    if user.organisation_id:
-        participation = (
-            Participation.objects.filter(
-                compact=compact, organisation_id=user.organisation_id, organisation__is_active=True
-            )
-            .only("role")
-            .first()
-        )
-        if participation is not None:
-            capabilities.add(C.VIEW)
-            if participation.role in PRIVILEGED_PARTICIPATIONS:
-                # Party bodies and implementing partners see non-public records and report results.
-                capabilities |= {C.VIEW_NON_PUBLIC, C.REPORT_RESULTS}
+    role, participation_role = _roles(user, compact)
+    if role is not None:
+        capabilities |= ROLE_CAPABILITIES[role]
+    if participation_role is not None and user.organisation_id:
+        capabilities.add(C.VIEW)
+        if participation_role in PRIVILEGED_PARTICIPATIONS:
+            # Party bodies and implementing partners see non-public records and report results.
+            capabilities |= {C.VIEW_NON_PUBLIC, C.REPORT_RESULTS}
     if compact.visibility != "public" and C.VIEW_NON_PUBLIC not in capabilities:
         return NO_ACCESS
     return Access(frozenset(capabilities), role=role)

@@ -37,7 +37,14 @@ from .models import (
     Pillar,
     Signatory,
 )
-from .permissions import PRIVILEGED_PARTICIPATIONS, ROLE_CAPABILITIES, Access, Capability, access_for
+from .permissions import (
+    PRIVILEGED_PARTICIPATIONS,
+    ROLE_CAPABILITIES,
+    Access,
+    Capability,
+    access_for,
+    role_annotations,
+)
 
 if TYPE_CHECKING:
     from pacte.accounts.models import User
@@ -145,8 +152,12 @@ def get_compact(user: User | None, pk: Any) -> tuple[Compact, Access]:
     that access_for follows anyway (tests/test_get_compact.py checks that both agree)."""
     if _anonymous(user):
         raise Http404
+    assert user is not None
+    compacts = Compact.objects.with_current_status()
+    if not user.is_superuser:
+        compacts = compacts.annotate(**role_annotations(user))  # access_for then needs no query
     try:
-        compact = Compact.objects.with_current_status().get(pk=pk)
+        compact = compacts.get(pk=pk)
     except (Compact.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     access = access_for(user, compact)
@@ -362,6 +373,38 @@ def overview_cache_key(compact: Compact, access: Access) -> str:
     ]
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
     return f"compacts:overview:{compact.pk}:{digest}"
+
+
+def compacts_state() -> tuple[Any, ...]:
+    """What every cached list of compacts depends on besides the user, the language and the date, read
+    in two small queries: the compacts (how many, the newest, the sum of their content versions, which
+    every service and the admin site bump with any change to a compact, its records, who takes part
+    and in which role) and the organisations (names, and active or not: an inactive organisation's
+    users see nothing)."""
+    from pacte.accounts.models import Organisation
+
+    compacts = Compact.objects.aggregate(
+        n=Count("pk"), last=Max("pk"), versions=Sum("content_version"), changed=Max("updated_at")
+    )
+    organisations = Organisation.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+    return (*compacts.values(), *organisations.values())
+
+
+def compact_list_cache_key(user: User, variant: str) -> str:
+    """The key under which a list of the compacts ``user`` may see is cached: ``variant`` names the
+    list (the page or endpoint, with its query string). The list changes with the compacts and the
+    organisations (``compacts_state``), with who the user is (their organisation, site administrator
+    or not), the language and today's date (expired or not, days left)."""
+    parts = [
+        *compacts_state(),
+        user.pk,
+        user.organisation_id,
+        user.is_superuser,
+        get_language(),
+        timezone.localdate().isoformat(),
+        variant,
+    ]
+    return "compacts:list:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def compact_rows_cache_key(compacts: list[Compact]) -> str:

@@ -57,9 +57,9 @@ from .web import require as _require
 
 # 25 rows a page: light pages on slow connections, and half the rendering of 50.
 PAGE_SIZE = 25
-# How long a process keeps a rendered compact overview or rows of the list. Their keys change with
-# every change to the compacts (selectors.overview_cache_key, compact_rows_cache_key), so this only
-# bounds the memory held by unused entries.
+# How long a process keeps a rendered compact overview, list or rows of the list. Their keys change
+# with every change to the compacts (selectors.overview_cache_key, compact_list_cache_key,
+# compact_rows_cache_key), so this only bounds the memory held by unused entries.
 OVERVIEW_CACHE_SECONDS = 6 * 60 * 60
 
 
@@ -372,28 +372,40 @@ def record_delete(
 @login_required
 @require_http_methods(["GET"])
 def compact_list(request: AuthedRequest) -> HttpResponse:
-    compacts = selectors.visible_compacts(request.user).order_by("-start_date", "title", "pk")
     status = request.GET.get("status", "")
-    if status in Compact.Status.values:
-        compacts = compacts.filter(**{"status_now": status})  # annotated by visible_compacts
-    else:
+    if status not in Compact.Status.values:
         status = ""
+    # The table and its pagination, rendered once per process for this user, filter and page as the
+    # compacts are now (selectors.compact_list_cache_key).
+    key = selectors.compact_list_cache_key(request.user, f"html|{status}|{request.GET.get('page', '')}")
+    body = cache.get(key)
+    if body is None:
+        body = _compact_list_body(request, status)
+        cache.set(key, body, OVERVIEW_CACHE_SECONDS)
+    context = {
+        "body": body,
+        "status": status,
+        "statuses": Compact.Status.choices,
+        "can_create": can_create_compact(request.user),
+    }
+    return render(request, "compacts/compact_list.html", context)
+
+
+def _compact_list_body(request: AuthedRequest, status: str) -> str:
+    compacts = selectors.visible_compacts(request.user).order_by("-start_date", "title", "pk")
+    if status:
+        compacts = compacts.filter(**{"status_now": status})  # annotated by visible_compacts
     page = Paginator(compacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    # The rows, rendered once per process for these compacts as they are now (see compact_detail).
+    # The rows, rendered once per process for these compacts as they are now, whoever sees them.
     rows = list(page.object_list)
     key = selectors.compact_rows_cache_key(rows)
     rows_html = cache.get(key) if rows else ""
     if rows_html is None:
         rows_html = render_to_string("compacts/_compact_rows.html", {"compacts": rows})
         cache.set(key, rows_html, OVERVIEW_CACHE_SECONDS)
-    context = {
-        "page": page,
-        "rows_html": rows_html,
-        "status": status,
-        "statuses": Compact.Status.choices,
-        "can_create": can_create_compact(request.user),
-    }
-    return render(request, "compacts/compact_list.html", context)
+    return render_to_string(
+        "compacts/_compact_list_body.html", {"page": page, "rows_html": rows_html, "status": status}
+    )
 
 
 @login_required
@@ -468,20 +480,15 @@ def compact_status(request: AuthedRequest, compact: Compact, access: Access, act
 
 @compact_view("GET")
 def compact_detail(request: AuthedRequest, compact: Compact, access: Access) -> HttpResponse:
-    """The compact page: a header (status, days left, buttons), then the overview of the compact, which
-    is rendered once and cached per process under a key that changes with the compact's content
+    """The compact page: a header (status, days left, buttons), then the overview of the compact. Both
+    are rendered once and cached per process under a key that changes with the compact's content
     version, the language, the date and the user's capabilities (``selectors.overview_cache_key``)."""
     key = selectors.overview_cache_key(compact, access)
     overview_html = cache.get(key)
     if overview_html is None:
         overview_html = render_to_string("compacts/_overview.html", _overview_context(compact, access))
         cache.set(key, overview_html, OVERVIEW_CACHE_SECONDS)
-    context = {
-        "compact": compact,
-        "access": access,
-        "overview_html": overview_html,
-        "actions": _available_actions(compact, access),
-    }
+    context = {"compact": compact, "access": access, "overview_html": overview_html}
     return _page(request, "compacts/compact_detail.html", context)
 
 
@@ -511,6 +518,7 @@ def _overview_context(compact: Compact, access: Access) -> dict[str, Any]:
     return {
         "compact": compact,
         "caps": _capabilities(access),
+        "actions": _available_actions(compact, access),
         "o": overview,
         "funding": by_kind.get(Commitment.Kind.FUNDING, []),
         "contributions": by_kind.get(Commitment.Kind.IN_KIND, [])

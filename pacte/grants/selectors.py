@@ -47,7 +47,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -63,7 +62,7 @@ from django.utils.translation import gettext as _
 from pacte.accounts.models import Organisation
 from pacte.compacts.models import Commitment, Compact
 from pacte.compacts.permissions import access_for
-from pacte.compacts.selectors import compacts_with_non_public, visible_compacts
+from pacte.compacts.selectors import compacts_state, compacts_with_non_public, visible_compacts
 from pacte.core.models import Visibility
 
 from . import permissions
@@ -588,15 +587,12 @@ def portfolio_cache_key(user: User, variant: str) -> str | None:
     token = grants_token()
     if token is None:
         return None
-    compacts = Compact.objects.aggregate(n=Count("pk"), v=Sum("content_version"), t=Max("updated_at"))
-    organisations = Organisation.objects.aggregate(n=Count("pk"), t=Max("updated_at"))
     scope = "officer" if permissions.is_grants_officer(user) else f"user-{user.pk}-{user.organisation_id}"
     raw = "|".join(
         str(part)
         for part in (
             token,
-            *compacts.values(),
-            *organisations.values(),
+            *compacts_state(),
             scope,
             translation.get_language(),
             timezone.localdate(),

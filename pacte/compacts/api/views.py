@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from django.core.cache import cache
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.utils.text import format_lazy
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 NOT_FOUND = OpenApiResponse(description=_("Not found, or not visible to you."))
 FORBIDDEN = OpenApiResponse(description=_("You may see this compact but not do this."))
+LIST_CACHE_SECONDS = 6 * 60 * 60
 FILTER_HELP = {
     "compact": _("Only the records of this compact."),
     "objective": _("Only the records of this objective."),
@@ -205,12 +207,19 @@ class CompactViewSet(
 
     # Every compact the API shows carries ceiling_amount and committed_amount (selectors.attach_amounts:
     # one or two queries for a whole page, instead of correlated subqueries in the query of the list).
+    # The page is serialised once per process for this user and URL as the compacts are now
+    # (selectors.compact_list_cache_key), then rendered in the format asked for.
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = selectors.attach_amounts(self.user, list(queryset if page is None else page))
-        data = self.get_serializer(rows, many=True).data
-        return Response(data) if page is None else self.get_paginated_response(data)
+        key = selectors.compact_list_cache_key(self.user, "api|" + request.build_absolute_uri())
+        data = cache.get(key)
+        if data is None:
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(queryset)
+            rows = selectors.attach_amounts(self.user, list(queryset if page is None else page))
+            serialized = self.get_serializer(rows, many=True).data
+            data = serialized if page is None else self.get_paginated_response(serialized).data
+            cache.set(key, data, LIST_CACHE_SECONDS)
+        return Response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         compact = selectors.attach_amounts(self.user, [self.get_object()])[0]

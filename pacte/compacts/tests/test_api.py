@@ -899,9 +899,10 @@ def _compacts_for(officer: Any, n: int) -> None:
 # release (ATOMIC_REQUESTS), and the session save (its expiry is pushed back; later requests of the
 # same minute skip the device checks and the save: see pacte.accounts.middleware).
 REQUEST_QUERIES = 9
-# A list: count and page, plus one query per prefetched relation (compacts: the amounts, at most two).
+# A list: count and page, plus one query per prefetched relation (compacts: the amounts, at most two,
+# and the two of the key under which the page is cached, selectors.compacts_state).
 LIST_QUERIES = REQUEST_QUERIES + 2
-PREFETCHES = {"meetings": 1, "communications": 1, "compacts": 2}
+PREFETCHES = {"meetings": 1, "communications": 1, "compacts": 4}
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -913,6 +914,9 @@ def test_compact_list_queries_do_not_grow(api, compact, officer, n, django_asser
     # Every compact answers its ceiling and committed sum (the fixture's has none).
     assert {row["ceiling_amount"] for row in body["results"] if row["id"] != compact.pk} == {"10.00"}
     assert {row["committed_amount"] for row in body["results"]} == {"0.00"}
+    # Asked again, the page comes from the cache: only the two queries of its key.
+    with django_assert_max_num_queries(REQUEST_QUERIES + 2):
+        assert api.get(f"{API}/compacts/").json() == body
 
 
 @pytest.mark.parametrize("n", [5, 60])

@@ -12,6 +12,7 @@ from pacte.accounts.factories import OrganisationFactory, UserFactory
 from pacte.accounts.models import Organisation
 from pacte.compacts import models
 from pacte.compacts.factories import make_compact_with_parties
+from pacte.compacts.permissions import access_for, role_annotations
 from pacte.compacts.selectors import get_compact, visible_compacts
 from pacte.core.models import Visibility
 
@@ -61,3 +62,21 @@ def test_get_compact_opens_exactly_the_visible_compacts():
 def test_get_compact_answers_404_for_ids_that_are_not_compacts(officer, pk):  # type: ignore[no-untyped-def]
     with pytest.raises(Http404):
         get_compact(officer, pk)
+
+
+def test_roles_read_from_the_compact_query_give_the_same_access(  # type: ignore[no-untyped-def]
+    compact, officer, observer, outsider, django_assert_num_queries
+):
+    """get_compact reads the user's roles from the compact's own query (role_annotations); access_for
+    must then decide as it does with its own queries, and use those roles for that user only."""
+    nobody = UserFactory(username="sans-organisation", organisation=None)
+    for user in (officer, observer, outsider, nobody):
+        expected = access_for(user, compact)
+        annotated = models.Compact.objects.annotate(**role_annotations(user)).get(pk=compact.pk)
+        with django_assert_num_queries(0):
+            assert access_for(user, annotated) == expected
+    for_officer = models.Compact.objects.annotate(**role_annotations(officer)).get(pk=compact.pk)
+    expected = access_for(outsider, compact)
+    with django_assert_num_queries(2):  # the outsider's own membership and participation
+        assert access_for(outsider, for_officer) == expected
+    assert access_for(officer, for_officer).can_edit and not access_for(outsider, for_officer).can_view

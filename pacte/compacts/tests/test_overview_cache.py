@@ -1,12 +1,14 @@
-"""The compact page caches its overview (views.compact_detail), the compact list its rows: what they
-show must never be stale nor shown to someone it is not for. The keys (selectors.overview_cache_key,
-compact_rows_cache_key) carry the compacts' content version, bumped by every service; the
-organisations; the language; the date; the capabilities."""
+"""The compact page caches its overview (views.compact_detail); the compact list and the API list cache
+what they show each user (selectors.compact_list_cache_key), the list its rows for everyone: what they
+show must never be stale nor shown to someone it is not for. The keys carry the compacts' content
+versions, bumped by every service; the organisations; the user; the language; the date; the
+capabilities."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -318,6 +320,152 @@ def test_the_list_never_shows_a_non_public_compact_to_an_observer(  # type: igno
     assert "Partenariat confidentiel" in list_page(officer_client)
     content = list_page(observer_client)
     assert compact.title in content and "Partenariat confidentiel" not in content
+
+
+# -- the compact list and the API list are cached per user (selectors.compact_list_cache_key) -------------
+API_LIST = "/api/v1/compacts/"
+
+
+def api_rows(client: Client, query: str = "") -> dict[int, dict[str, Any]]:
+    response = client.get(API_LIST + query)
+    assert response.status_code == 200
+    return {row["id"]: row for row in response.json()["results"]}
+
+
+def test_the_api_list_shows_a_change_at_once(officer_client, compact, officer):  # type: ignore[no-untyped-def]
+    assert api_rows(officer_client)[compact.pk]["title"] == compact.title
+    services.update_compact(user=officer, compact=compact, data={"title": "Partenariat renommé"})
+    assert api_rows(officer_client)[compact.pk]["title"] == "Partenariat renommé"
+    services.change_status(
+        user=officer, compact=compact, action="terminate", on=timezone.localdate(), reason="Fin."
+    )
+    assert api_rows(officer_client)[compact.pk]["current_status"] == "terminated"
+
+
+def test_the_api_list_amounts_follow_the_commitments(officer_client, compact, officer):  # type: ignore[no-untyped-def]
+    assert api_rows(officer_client)[compact.pk]["ceiling_amount"] is None
+    ceiling = services.save_record(
+        user=officer,
+        instance=models.Commitment(),
+        data={
+            "compact": compact,
+            "party": party(compact),
+            "kind": models.Commitment.Kind.CEILING,
+            "description": "Plafond",
+            "amount": Decimal("10000000"),
+            "currency": "USD",
+        },
+    )
+    assert Decimal(api_rows(officer_client)[compact.pk]["ceiling_amount"]) == Decimal("10000000")
+    before = Decimal(api_rows(officer_client)[compact.pk]["committed_amount"])
+    services.save_record(
+        user=officer,
+        instance=models.Commitment(),
+        data={
+            "compact": compact,
+            "party": party(compact),
+            "kind": models.Commitment.Kind.FUNDING,
+            "description": "Subvention",
+            "amount": Decimal("250000"),
+            "currency": "USD",
+            "ceiling": ceiling,
+        },
+    )
+    assert Decimal(api_rows(officer_client)[compact.pk]["committed_amount"]) == before + 250000
+
+
+def test_the_api_list_follows_the_language_and_the_date(officer_client, compact, monkeypatch):  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    row = api_rows(officer_client)[compact.pk]
+    assert row["current_status_display"] == "Signé"
+    assert row["days_left"] == (compact.end_date - today).days
+    officer_client.cookies["pacte_language"] = "en"
+    assert api_rows(officer_client)[compact.pk]["current_status_display"] == "Signed"
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today + dt.timedelta(days=1))
+    assert api_rows(officer_client)[compact.pk]["days_left"] == (compact.end_date - today).days - 1
+
+
+def test_each_page_of_the_api_list_is_its_own(officer_client, officer, compact):  # type: ignore[no-untyped-def]
+    for n in range(26):
+        other = make_compact_with_parties(title=f"Partenariat {n:02d}")
+        models.Membership.objects.create(
+            compact=other, user=officer, role=models.Membership.Role.PROGRAMME_OFFICER
+        )
+    first, second = api_rows(officer_client), api_rows(officer_client, "?page=2")
+    assert len(first) == 25 and len(second) == 2 and not set(first) & set(second)
+    response = officer_client.get(API_LIST + "?page=3")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("url", [API_LIST, reverse("compacts:list")])
+def test_one_users_cached_list_never_answers_for_another(  # type: ignore[no-untyped-def]
+    url, officer_client, observer_client, outsider_client, officer, compact
+):
+    secret = make_compact_with_parties(title="Partenariat confidentiel", visibility=Visibility.NON_PUBLIC)
+    models.Membership.objects.create(
+        compact=secret, user=officer, role=models.Membership.Role.PROGRAMME_OFFICER
+    )
+    assert "Partenariat confidentiel" in officer_client.get(url).content.decode()
+    observer_view = observer_client.get(url).content.decode()
+    assert compact.title in observer_view and "Partenariat confidentiel" not in observer_view
+    outsider_view = outsider_client.get(url).content.decode()
+    assert compact.title not in outsider_view and "Partenariat confidentiel" not in outsider_view
+
+
+@pytest.mark.parametrize("url", [API_LIST, reverse("compacts:list")])
+def test_taking_part_or_no_longer_shows_at_once_in_the_lists(  # type: ignore[no-untyped-def]
+    url, outsider_client, outsider, officer, compact
+):
+    assert compact.title not in outsider_client.get(url).content.decode()
+    participation = services.add_participation(
+        user=officer,
+        compact=compact,
+        organisation=outsider.organisation,
+        role=models.Participation.Role.IMPLEMENTING_PARTNER,
+    )
+    assert compact.title in outsider_client.get(url).content.decode()
+    services.delete_record(user=officer, instance=participation)
+    assert compact.title not in outsider_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("url", [API_LIST, reverse("compacts:list")])
+def test_a_deactivated_organisation_loses_its_lists_at_once(  # type: ignore[no-untyped-def]
+    url, observer_client, observer, compact
+):
+    assert compact.title in observer_client.get(url).content.decode()
+    organisation = observer.organisation
+    organisation.is_active = False
+    organisation.save()
+    assert compact.title not in observer_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("url", [API_LIST, reverse("compacts:list")])
+def test_a_user_moved_to_another_organisation_sees_its_compacts(  # type: ignore[no-untyped-def]
+    url, observer_client, observer, outsider, compact
+):
+    assert compact.title in observer_client.get(url).content.decode()
+    observer.organisation = outsider.organisation
+    observer.save()
+    assert compact.title not in observer_client.get(url).content.decode()
+
+
+def test_the_list_filter_and_pages_are_cached_apart(officer_client, officer, compact):  # type: ignore[no-untyped-def]
+    draft = services.create_compact(
+        user=officer,
+        data={
+            "title": "Partenariat en projet",
+            "country": "GHA",
+            "start_date": timezone.localdate(),
+            "end_date": timezone.localdate() + dt.timedelta(days=365),
+        },
+    )
+    assert draft.status == models.Compact.Status.DRAFT
+    everything = list_page(officer_client)
+    assert compact.title in everything and "Partenariat en projet" in everything
+    drafts = officer_client.get(reverse("compacts:list"), {"status": "draft"}).content.decode()
+    assert "Partenariat en projet" in drafts and compact.title not in drafts
+    signed = officer_client.get(reverse("compacts:list"), {"status": "signed"}).content.decode()
+    assert compact.title in signed and "Partenariat en projet" not in signed
 
 
 # --- The admin site writes outside the services: it bumps the content version too. ---
