@@ -375,6 +375,12 @@ def overview_cache_key(compact: Compact, access: Access) -> str:
     return f"compacts:overview:{compact.pk}:{digest}"
 
 
+# How long a process keeps a rendered compact overview, list or rows of the list (views and API). Their
+# keys change with every change to the compacts (overview_cache_key, compact_list_cache_key,
+# compact_rows_cache_key), so this only bounds the memory held by unused entries.
+CACHE_SECONDS = 6 * 60 * 60
+
+
 def compacts_state() -> tuple[Any, ...]:
     """What every cached list of compacts depends on besides the user, the language and the date, read
     in two small queries: the compacts (how many, the newest, the sum of their content versions, which

@@ -57,10 +57,6 @@ from .web import require as _require
 
 # 25 rows a page: light pages on slow connections, and half the rendering of 50.
 PAGE_SIZE = 25
-# How long a process keeps a rendered compact overview, list or rows of the list. Their keys change
-# with every change to the compacts (selectors.overview_cache_key, compact_list_cache_key,
-# compact_rows_cache_key), so this only bounds the memory held by unused entries.
-OVERVIEW_CACHE_SECONDS = 6 * 60 * 60
 
 
 # -- shared helpers -----------------------------------------------------------------------------------
@@ -381,7 +377,7 @@ def compact_list(request: AuthedRequest) -> HttpResponse:
     body = cache.get(key)
     if body is None:
         body = _compact_list_body(request, status)
-        cache.set(key, body, OVERVIEW_CACHE_SECONDS)
+        cache.set(key, body, selectors.CACHE_SECONDS)
     context = {
         "body": body,
         "status": status,
@@ -402,7 +398,7 @@ def _compact_list_body(request: AuthedRequest, status: str) -> str:
     rows_html = cache.get(key) if rows else ""
     if rows_html is None:
         rows_html = render_to_string("compacts/_compact_rows.html", {"compacts": rows})
-        cache.set(key, rows_html, OVERVIEW_CACHE_SECONDS)
+        cache.set(key, rows_html, selectors.CACHE_SECONDS)
     return render_to_string(
         "compacts/_compact_list_body.html", {"page": page, "rows_html": rows_html, "status": status}
     )
@@ -487,7 +483,7 @@ def compact_detail(request: AuthedRequest, compact: Compact, access: Access) -> 
     overview_html = cache.get(key)
     if overview_html is None:
         overview_html = render_to_string("compacts/_overview.html", _overview_context(compact, access))
-        cache.set(key, overview_html, OVERVIEW_CACHE_SECONDS)
+        cache.set(key, overview_html, selectors.CACHE_SECONDS)
     context = {"compact": compact, "access": access, "overview_html": overview_html}
     return _page(request, "compacts/compact_detail.html", context)
 

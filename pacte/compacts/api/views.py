@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 NOT_FOUND = OpenApiResponse(description=_("Not found, or not visible to you."))
 FORBIDDEN = OpenApiResponse(description=_("You may see this compact but not do this."))
-LIST_CACHE_SECONDS = 6 * 60 * 60
 FILTER_HELP = {
     "compact": _("Only the records of this compact."),
     "objective": _("Only the records of this objective."),
@@ -218,7 +217,7 @@ class CompactViewSet(
             rows = selectors.attach_amounts(self.user, list(queryset if page is None else page))
             serialized = self.get_serializer(rows, many=True).data
             data = serialized if page is None else self.get_paginated_response(serialized).data
-            cache.set(key, data, LIST_CACHE_SECONDS)
+            cache.set(key, data, selectors.CACHE_SECONDS)
         return Response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
